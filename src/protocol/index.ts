@@ -1,0 +1,5 @@
+export * from './flags.ts'
+export * from './frame.ts'
+export * from './frame-decoder.ts'
+export * from './payload.ts'
+export { crc32 } from './crc32.ts'
