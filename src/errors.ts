@@ -23,6 +23,7 @@ export const ErrorCodes = {
   ERR_POOL_BOOT_FAILING: 'no worker can boot',
   ERR_CONFIG: 'invalid configuration',
   ERR_HTTP_BODY_TOO_LARGE: 'request body exceeds http.max_request_size',
+  ERR_HTTP_BAD_FORM: 'request form body cannot be parsed',
   ERR_HTTP_BAD_RESPONSE: 'worker response context is not valid',
 } as const
 

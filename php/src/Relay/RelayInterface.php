@@ -1,0 +1,31 @@
+<?php
+
+declare(strict_types=1);
+
+namespace Courser\Relay;
+
+use Courser\Exception\FrameException;
+use Courser\Exception\RelayException;
+use Courser\Frame;
+
+/** A full-duplex byte channel to the server that carries goridge frames. */
+interface RelayInterface
+{
+    /**
+     * Writes one already-packed frame (see Frame::pack()) in a single write, so frames never interleave.
+     *
+     * @throws RelayException
+     */
+    public function send(string $frameBytes): void;
+
+    /**
+     * Blocks until one whole frame has been read.
+     *
+     * @throws RelayException when the relay is closed or fails
+     * @throws FrameException when the bytes are not a valid frame
+     */
+    public function waitFrame(): Frame;
+
+    /** Non-blocking: true when a frame (or at least its first byte) can be read right now. */
+    public function hasFrame(): bool;
+}

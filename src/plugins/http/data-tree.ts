@@ -1,0 +1,109 @@
+// RoadRunner's form data tree (spec §4.5): PHP-style bracket keys, but RR's rules, not parse_str's.
+
+import { CourserError } from '../../errors.ts'
+
+export type TreeLeaf = string | string[] | UploadLeaf | UploadLeaf[]
+export interface Tree {
+  [key: string]: TreeNode
+}
+export type TreeNode = TreeLeaf | Tree
+
+export interface UploadLeaf {
+  name: string
+  mime: string
+  size: number
+  error: number
+  tmpName: string
+}
+
+const MAX_LEVEL = 127
+
+/** `a[b][c]` → [a, b, c]; `a[]` → [a, '']; spaces are dropped (as RR's fetchIndexes does). */
+export function splitKey(key: string): string[] {
+  const k = key.replaceAll(' ', '')
+  const open = k.indexOf('[')
+  if (open <= 0) return [k]
+  const parts = [k.slice(0, open)]
+  let i = open
+  while (i < k.length && k[i] === '[') {
+    const close = k.indexOf(']', i)
+    if (close < 0) break
+    parts.push(k.slice(i + 1, close))
+    i = close + 1
+  }
+  return parts
+}
+
+/** Groups values by their exact key (like Go's url.Values), keeping first-seen order. */
+export function groupByKey<T>(pairs: Iterable<[string, T]>): Map<string, T[]> {
+  const grouped = new Map<string, T[]>()
+  for (const [k, v] of pairs) {
+    const list = grouped.get(k)
+    if (list) list.push(v)
+    else grouped.set(k, [v])
+  }
+  return grouped
+}
+
+/** Builds the data tree from grouped values; `single` picks the value for a non-[] key. */
+export function buildTree<T extends string | UploadLeaf>(
+  grouped: Map<string, T[]>,
+  single: (values: T[]) => T,
+): Tree {
+  const tree: Tree = {}
+  for (const [key, values] of grouped) {
+    const path = splitKey(key)
+    if (path.length > MAX_LEVEL || path[0] === '') continue
+    mount(tree, path, values, single, key)
+  }
+  return tree
+}
+
+function mount<T extends string | UploadLeaf>(
+  tree: Tree,
+  path: string[],
+  values: T[],
+  single: (values: T[]) => T,
+  fullKey: string,
+): void {
+  const [head, ...rest] = path as [string, ...string[]]
+  if (rest.length === 0) {
+    tree[head] = single(values)
+    return
+  }
+  if (rest.length === 1 && rest[0] === '') {
+    tree[head] = values as TreeLeaf
+    return
+  }
+  const existing = tree[head]
+  if (existing === undefined || existing === '') {
+    const branch: Tree = {}
+    tree[head] = branch
+    mount(branch, rest, values, single, fullKey)
+    return
+  }
+  if (typeof existing === 'string' || Array.isArray(existing) || isUpload(existing)) {
+    throw new CourserError('ERR_HTTP_BAD_FORM', `invalid multiple values to key ${fullKey}`)
+  }
+  mount(existing, rest, values, single, fullKey)
+}
+
+function isUpload(node: TreeNode): node is UploadLeaf {
+  return typeof node === 'object' && !Array.isArray(node) && typeof node.tmpName === 'string'
+}
+
+/** JSON with keys sorted at every level, as Go's encoding/json writes maps. */
+export function treeToJson(tree: Tree): string {
+  return JSON.stringify(tree, (_key, value: unknown) => {
+    if (value && typeof value === 'object' && !Array.isArray(value) && !isLeafObject(value)) {
+      const sorted: Record<string, unknown> = {}
+      for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k]
+      return sorted
+    }
+    return value
+  })
+}
+
+function isLeafObject(value: object): boolean {
+  return 'tmpName' in value && 'error' in value
+}

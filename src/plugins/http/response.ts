@@ -1,0 +1,63 @@
+// Writes a worker's response payload to the client (spec §4.7, §4.8).
+
+import type { ServerResponse } from 'node:http'
+import { CourserError } from '../../errors.ts'
+import { Flag, type Payload } from '../../protocol/index.ts'
+
+interface ResponseContext {
+  status?: unknown
+  headers?: unknown
+}
+
+/** Decodes `{"status":N,"headers":{name:[values]}}`; tolerant of `[]` headers and string values. */
+export function parseResponseContext(payload: Payload): { status: number; headers: string[] } {
+  if (payload.codec & Flag.CODEC_PROTO) {
+    throw new CourserError(
+      'ERR_HTTP_BAD_RESPONSE',
+      'protobuf (flags 0x80) responses are not supported yet; use a JSON-mode worker',
+    )
+  }
+  if (payload.context.length === 0) return { status: 200, headers: [] }
+  let ctx: ResponseContext
+  try {
+    ctx = JSON.parse(payload.context.toString('utf8')) as ResponseContext
+  } catch {
+    throw new CourserError('ERR_HTTP_BAD_RESPONSE', `context is not JSON: ${payload.context.toString('utf8', 0, 200)}`)
+  }
+  const status = typeof ctx.status === 'number' ? ctx.status : 200
+  const flat: string[] = []
+  if (ctx.headers && typeof ctx.headers === 'object' && !Array.isArray(ctx.headers)) {
+    for (const [name, value] of Object.entries(ctx.headers as Record<string, unknown>)) {
+      if (Array.isArray(value)) {
+        for (const v of value) if (typeof v === 'string' || typeof v === 'number') flat.push(name, String(v))
+      } else if (typeof value === 'string' || typeof value === 'number') {
+        flat.push(name, String(value))
+      }
+    }
+  }
+  return { status, headers: flat }
+}
+
+export function writeResponse(res: ServerResponse, payload: Payload, head: boolean): number {
+  const { status, headers } = parseResponseContext(payload)
+  if (!Number.isInteger(status) || status < 200 || status > 599) {
+    // RoadRunner answers 500 with this text for a status it cannot write (1xx arrives with issue #3).
+    const text = `unknown status code from worker: ${status}`
+    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+    res.end(text)
+    return 500
+  }
+  // writeHead with a header list sends the head at once, so Node cannot add Content-Length itself;
+  // without it every response would be chunked.
+  if (!head && status !== 204 && status !== 304 && !hasHeader(headers, 'content-length')) {
+    headers.push('Content-Length', String(payload.body.length))
+  }
+  res.writeHead(status, headers)
+  res.end(payload.body)
+  return status
+}
+
+function hasHeader(flat: readonly string[], lower: string): boolean {
+  for (let i = 0; i < flat.length; i += 2) if (flat[i]!.toLowerCase() === lower) return true
+  return false
+}

@@ -1,0 +1,5 @@
+export * from './relay.ts'
+export * from './pipe-relay.ts'
+export * from './socket-relay.ts'
+export * from './socket-listener.ts'
+export * from './address.ts'

@@ -1,0 +1,441 @@
+// One long-lived PHP process: spawn, pid handshake, exec(payload), stop, kill (spec §3).
+
+import type { ChildProcess } from 'node:child_process'
+import type { Logger } from 'pino'
+import { CourserError } from '../errors.ts'
+import {
+  Flag,
+  StreamBit,
+  encodeFrame,
+  encodePayloadFrame,
+  encodePidRequest,
+  encodeStopRequest,
+  parsePidReply,
+  payloadFromFrame,
+  quote,
+  type Frame,
+  type Payload,
+} from '../protocol/index.ts'
+import { PipeRelay, type Relay, type SocketListener } from '../transport/index.ts'
+import { spawnWorkerProcess } from './spawn.ts'
+import { canTransition, type WorkerState } from './worker-state.ts'
+
+export interface WorkerOptions {
+  command: readonly string[]
+  cwd: string
+  env: Readonly<Record<string, string>>
+  /** `pipes`, or the listener that socket-relay workers connect to. */
+  relay: 'pipes' | SocketListener
+  /** Spawn plus handshake must finish within this (allocate_timeout). */
+  bootTimeoutMs: number
+  log: Logger
+}
+
+export interface ExecRequest {
+  context: string | Buffer
+  body: Buffer
+  /** Frame flags byte for the request: the codec (CODEC_JSON for HTTP). */
+  codec: number
+}
+
+export interface ExitInfo {
+  code: number | null
+  signal: NodeJS.Signals | null
+}
+
+interface PendingExec {
+  resolve(payload: Payload): void
+  reject(err: Error): void
+  head: Payload | null
+  chunks: Buffer[]
+}
+
+/** Process groups of every live worker, killed if the server exits without stopping them. */
+const livePids = new Set<number>()
+let exitHookInstalled = false
+function trackLive(pid: number): void {
+  livePids.add(pid)
+  if (exitHookInstalled) return
+  exitHookInstalled = true
+  process.once('exit', () => {
+    for (const p of livePids) {
+      try {
+        process.kill(-p, 'SIGKILL')
+      } catch {
+        // already gone
+      }
+    }
+  })
+}
+
+const PONG = encodeFrame({ flags: 0, stream: StreamBit.PONG })
+const STDERR_TAIL = 20
+/** How long stray stdout output is collected before it is reported in one log line. */
+const GARBAGE_GRACE_MS = 100
+const BOOT_CLOSE_GRACE_MS = 500
+
+export class Worker {
+  readonly pid: number
+  readonly createdAt = Date.now()
+  execs = 0
+  /** Set by the owner (the pool) to learn about exits it did not ask for. */
+  onExit: ((worker: Worker, info: ExitInfo, cause: CourserError) => void) | null = null
+  lastUsedAt = Date.now()
+
+  #state: WorkerState = 'starting'
+  #child: ChildProcess
+  #relay: Relay | null = null
+  #log: Logger
+  #pending: PendingExec | null = null
+  #stderrTail: string[] = []
+  #stderrPartial = ''
+  #garbage: { bytes: Buffer[]; error: CourserError; timer: NodeJS.Timeout } | null = null
+  #exit: ExitInfo | null = null
+  #exited: Promise<ExitInfo>
+  #cause: CourserError | null = null
+
+  private constructor(child: ChildProcess, log: Logger) {
+    this.#child = child
+    this.pid = child.pid ?? 0
+    this.#log = log.child({ pid: this.pid })
+    trackLive(this.pid)
+    this.#exited = new Promise((resolve) => {
+      child.once('exit', (code, signal) => {
+        this.#exit = { code, signal }
+        livePids.delete(this.pid)
+        resolve(this.#exit)
+        this.#onProcessExit(this.#exit)
+      })
+    })
+    child.stderr?.on('data', (chunk: Buffer) => this.#onStderr(chunk))
+    child.stderr?.on('end', () => this.#flushStderr())
+  }
+
+  /** Spawns the process and waits for its pid handshake. */
+  static async start(opts: WorkerOptions): Promise<Worker> {
+    const child = spawnWorkerProcess({
+      command: opts.command,
+      cwd: opts.cwd,
+      env: opts.env,
+      relay: opts.relay === 'pipes' ? 'pipes' : 'socket',
+    })
+    if (child.pid === undefined) {
+      const err = await new Promise<Error>((resolve) => child.once('error', resolve))
+      throw new CourserError(
+        'ERR_WORKER_BOOT_FAILED',
+        `cannot execute ${JSON.stringify(opts.command.join(' '))} in ${opts.cwd}: ${err.message}`,
+      )
+    }
+    child.on('error', () => {}) // errors surface through 'exit' and the relay
+    const worker = new Worker(child, opts.log)
+    try {
+      await worker.#handshake(opts)
+    } catch (err) {
+      worker.kill()
+      throw err
+    }
+    return worker
+  }
+
+  get state(): WorkerState {
+    return this.#state
+  }
+
+  /** The reason the worker stopped or failed, if any. */
+  get cause(): CourserError | null {
+    return this.#cause
+  }
+
+  get exited(): Promise<ExitInfo> {
+    return this.#exited
+  }
+
+  /** Sends one request and resolves with the response (a streamed response is collected whole). */
+  exec(request: ExecRequest): Promise<Payload> {
+    if (this.#state !== 'ready' || !this.#relay) {
+      return Promise.reject(new CourserError('ERR_WORKER_NOT_READY', `state ${this.#state}`))
+    }
+    if (request.body.length === 0 && request.context.length === 0) {
+      return Promise.reject(new CourserError('ERR_PAYLOAD_EMPTY'))
+    }
+    this.#transition('working')
+    const frame = encodePayloadFrame(request.codec, request.context, request.body)
+    return new Promise<Payload>((resolve, reject) => {
+      this.#pending = { resolve, reject, head: null, chunks: [] }
+      this.#relay!.send(frame)
+    })
+  }
+
+  /** Marks a busy worker to be retired as soon as its current request ends. */
+  retire(): void {
+    if (this.#state === 'working') this.#transition('retiring')
+  }
+
+  /** Graceful stop: the stop control frame, then SIGKILL after `timeoutMs`. */
+  async stop(timeoutMs: number): Promise<ExitInfo> {
+    if (this.#exit) return this.#exit
+    if (this.#state !== 'stopping') {
+      this.#transition('stopping')
+      this.#relay?.send(encodeStopRequest())
+    }
+    let timer: NodeJS.Timeout | undefined
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMs)
+    })
+    const result = await Promise.race([this.#exited, timedOut])
+    clearTimeout(timer)
+    if (result === 'timeout') {
+      this.#log.warn({ timeoutMs }, 'worker did not stop in time, killing it')
+      this.kill()
+      return this.#exited
+    }
+    return result
+  }
+
+  /** SIGKILL the worker's whole process group (it runs in its own group). */
+  kill(): void {
+    if (this.#exit) return
+    try {
+      process.kill(-this.pid, 'SIGKILL')
+    } catch {
+      this.#child.kill('SIGKILL')
+    }
+  }
+
+  stderrTail(): string {
+    return this.#stderrTail.join('\n')
+  }
+
+  async #handshake(opts: WorkerOptions): Promise<void> {
+    const child = this.#child
+    await new Promise<void>((resolve, reject) => {
+      let settled = false
+      const settle = (err?: Error): void => {
+        if (settled) return
+        settled = true
+        clearTimeout(timer)
+        child.off('exit', onExit)
+        if (err) reject(err)
+        else resolve()
+      }
+      const timer = setTimeout(() => {
+        settle(
+          new CourserError(
+            'ERR_WORKER_BOOT_FAILED',
+            `no pid handshake within ${opts.bootTimeoutMs} ms${this.#stderrSuffix()}`,
+          ),
+        )
+      }, opts.bootTimeoutMs)
+      const onExit = (code: number | null, signal: NodeJS.Signals | null): void => {
+        // Let stderr/stdout drain so the log line can quote what PHP printed before dying.
+        const report = (): void =>
+          settle(this.#garbageError() ?? this.#bootExitError({ code, signal }))
+        const grace = setTimeout(report, BOOT_CLOSE_GRACE_MS)
+        child.once('close', () => {
+          clearTimeout(grace)
+          report()
+        })
+      }
+      child.once('exit', onExit)
+
+      const attach = (relay: Relay): void => {
+        this.#relay = relay
+        relay.setHandlers({
+          frame: (frame) => {
+            if (this.#state !== 'starting') return this.#onFrame(frame)
+            try {
+              parsePidReply(frame)
+              this.#transition('ready')
+              settle()
+            } catch (err) {
+              settle(err as Error)
+            }
+          },
+          garbage: (error, bytes) => {
+            this.#onGarbage(error, bytes)
+            if (this.#state === 'starting' && this.#garbage && !settled) {
+              // Report once the burst of stray output is over (or the process died).
+              clearTimeout(this.#garbage.timer)
+              this.#garbage.timer = setTimeout(() => {
+                const e = this.#garbageError()
+                if (e) settle(e)
+              }, GARBAGE_GRACE_MS)
+            }
+          },
+          close: () => {},
+        })
+      }
+
+      if (opts.relay === 'pipes') {
+        const relay = new PipeRelay(child.stdin!, child.stdout!)
+        attach(relay)
+        relay.send(encodePidRequest(process.pid))
+      } else {
+        // Socket workers may print to stdout freely; it is logged like stderr.
+        child.stdout?.on('data', (chunk: Buffer) => this.#onStderr(chunk))
+        opts.relay.claim(this.pid, opts.bootTimeoutMs).then((relay) => {
+          attach(relay)
+          this.#transition('ready')
+          settle()
+        }, settle)
+        child.once('exit', () =>
+          opts.relay === 'pipes'
+            ? undefined
+            : opts.relay.cancel(this.pid, new CourserError('ERR_WORKER_EXITED')),
+        )
+      }
+    })
+  }
+
+  #onFrame(frame: Frame): void {
+    const pending = this.#pending
+    if (!pending || (this.#state !== 'working' && this.#state !== 'retiring')) {
+      this.#fail(
+        new CourserError(
+          'ERR_WORKER_STDOUT',
+          `unexpected frame while ${this.#state}: ${quote(frame.payload)}`,
+        ),
+      )
+      return
+    }
+    if (frame.flags & Flag.ERROR) {
+      this.#finish()
+      pending.reject(new CourserError('ERR_WORKER_SOFT_ERROR', frame.payload.toString('utf8')))
+      return
+    }
+    let payload: Payload
+    try {
+      payload = payloadFromFrame(frame)
+    } catch (err) {
+      this.#fail(err as CourserError)
+      return
+    }
+    if (payload.stream & StreamBit.STREAM) {
+      if (payload.stream & StreamBit.PING) this.#relay?.send(PONG)
+      pending.head ??= payload
+      pending.chunks.push(payload.body)
+      return
+    }
+    this.#finish()
+    if (!pending.head) {
+      pending.resolve(payload)
+      return
+    }
+    pending.chunks.push(payload.body)
+    pending.resolve({ ...pending.head, body: Buffer.concat(pending.chunks), stream: 0 })
+  }
+
+  /** The current exec completed (successfully or with a soft error). */
+  #finish(): void {
+    this.#pending = null
+    this.execs++
+    this.lastUsedAt = Date.now()
+    if (this.#state === 'working') this.#transition('ready')
+  }
+
+  #onGarbage(error: CourserError, bytes: Buffer): void {
+    if (this.#garbage) {
+      this.#garbage.bytes.push(bytes)
+      return
+    }
+    this.#garbage = {
+      bytes: [bytes],
+      error,
+      timer: setTimeout(() => {
+        const err = this.#garbageError()
+        if (err && this.#state !== 'starting') this.#fail(err)
+      }, GARBAGE_GRACE_MS),
+    }
+  }
+
+  #garbageError(): CourserError | null {
+    const g = this.#garbage
+    if (!g) return null
+    clearTimeout(g.timer)
+    const bytes = Buffer.concat(g.bytes)
+    const exit = this.#exit ? ` (exit ${describeExit(this.#exit)})` : ''
+    if (g.error.code === 'ERR_WORKER_FILE_NOT_FOUND') {
+      return new CourserError('ERR_WORKER_FILE_NOT_FOUND', `${quote(bytes)}${exit}`)
+    }
+    return new CourserError(
+      'ERR_WORKER_STDOUT',
+      `worker printed ${quote(bytes)}${exit}; use STDERR (error_log) for output, stdout carries frames`,
+      { cause: g.error },
+    )
+  }
+
+  #bootExitError(info: ExitInfo): CourserError {
+    return new CourserError(
+      'ERR_WORKER_BOOT_FAILED',
+      `exited during boot with ${describeExit(info)}${this.#stderrSuffix()}`,
+    )
+  }
+
+  #stderrSuffix(): string {
+    this.#flushStderr()
+    const tail = this.#stderrTail.slice(-5).join(' | ')
+    return tail ? `; stderr: ${tail}` : ''
+  }
+
+  /** A fatal protocol problem: fail the current request and kill the process. */
+  #fail(err: CourserError): void {
+    this.#cause ??= err
+    if (this.#state !== 'stopped' && this.#state !== 'errored') this.#transition('errored')
+    const pending = this.#pending
+    this.#pending = null
+    pending?.reject(err)
+    this.kill()
+  }
+
+  #onProcessExit(info: ExitInfo): void {
+    this.#relay?.close()
+    const wasStopping = this.#state === 'stopping'
+    const cause =
+      this.#garbageError() ??
+      this.#cause ??
+      new CourserError(
+        'ERR_WORKER_EXITED',
+        `exit ${describeExit(info)}${wasStopping ? '' : this.#stderrSuffix()}`,
+      )
+    this.#cause ??= cause
+    this.#transition('stopped')
+    const pending = this.#pending
+    this.#pending = null
+    pending?.reject(cause)
+    this.onExit?.(this, info, cause)
+  }
+
+  #onStderr(chunk: Buffer): void {
+    const text = this.#stderrPartial + chunk.toString('utf8')
+    const lines = text.split('\n')
+    this.#stderrPartial = lines.pop() ?? ''
+    for (const line of lines) this.#stderrLine(line)
+  }
+
+  #flushStderr(): void {
+    if (this.#stderrPartial) this.#stderrLine(this.#stderrPartial)
+    this.#stderrPartial = ''
+  }
+
+  #stderrLine(line: string): void {
+    const trimmed = line.replace(/\r$/, '')
+    if (!trimmed) return
+    this.#stderrTail.push(trimmed)
+    if (this.#stderrTail.length > STDERR_TAIL) this.#stderrTail.shift()
+    this.#log.info({ worker_output: trimmed }, 'worker output')
+  }
+
+  #transition(to: WorkerState): void {
+    const from = this.#state
+    if (from === to) return
+    if (!canTransition(from, to)) {
+      this.#log.debug({ from, to }, 'ignored worker state transition')
+      return
+    }
+    this.#state = to
+  }
+}
+
+export function describeExit(info: ExitInfo): string {
+  return info.signal ? `signal ${info.signal}` : `code ${info.code}`
+}
