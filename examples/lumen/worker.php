@@ -5,9 +5,9 @@
 | Courser worker for the Lumen example
 |--------------------------------------------------------------------------
 |
-| Started by Courser (or RoadRunner) as `php worker.php` with .rr.yaml's
-| directory as the working directory. Boots the Lumen application once, then
-| serves requests in a loop:
+| Started by Courser as `php worker.php` (see .rr.yaml), with this directory
+| as the working directory. Boots the Lumen application once, then serves
+| requests in a loop:
 |
 |   Courser\Http\Request ──► Illuminate\Http\Request   (no PSR-7 round trip)
 |         $app->dispatch()
@@ -20,6 +20,7 @@
 
 declare(strict_types=1);
 
+use Courser\Exception\RelayException;
 use Courser\Http\HttpWorker;
 use Courser\Http\Request as CourserRequest;
 use Courser\Worker;
@@ -33,20 +34,23 @@ use Symfony\Component\HttpFoundation\Response;
 
 require __DIR__.'/../../php/autoload.php';
 
+// First, so that anything echoed while booting goes to stderr, not the relay.
+$http = new HttpWorker(Worker::create());
+
 /** @var Application $app */
 $app = require __DIR__.'/bootstrap/app.php';
 
 $bridge = new LumenBridge($app, __DIR__.'/public');
 
-$http = new HttpWorker(Worker::create());
-
 while (true) {
     try {
         $request = $http->waitRequest();
+    } catch (RelayException $e) {
+        fwrite(STDERR, 'worker: relay closed: '.$e->getMessage()."\n");
+        exit(1); // the server is gone
     } catch (Throwable $e) {
         // A request frame arrived but could not be decoded: the server still
-        // waits for an answer to it. (If the relay itself is gone, error()
-        // throws too and the worker exits.)
+        // waits for an answer to it.
         $http->getWorker()->error((string) $e);
         continue;
     }
@@ -83,27 +87,42 @@ while (true) {
  */
 final class LumenBridge
 {
-    /** @var array<string, mixed> the $_SERVER every request starts from */
+    /** @var array<string, mixed> the server variables every request starts from */
     private array $baseServer;
+
+    /** Lumen state that lives in protected properties, reached through bound closures. */
+    private Closure $clearCurrentRoute;
+    private Closure $terminableMiddleware;
 
     public function __construct(private Application $app, string $publicDir)
     {
         // Like php-fpm behind nginx: the front controller is /index.php in the
-        // document root. Symfony derives the base URL and path info from these.
-        $server = $_SERVER;
-        unset($server['argv'], $server['argc']);
-        foreach ($server as $key => $_) {
-            if (strncmp((string) $key, 'HTTP_', 5) === 0) {
-                unset($server[$key]); // no header may come from the environment (httpoxy)
+        // document root (Symfony derives the base URL and path info from
+        // these), and, as with fpm's clear_env, the worker's environment is
+        // not copied into every request: env() and $_SERVER still see it.
+        $this->baseServer = [
+            'DOCUMENT_ROOT' => $publicDir,
+            'SCRIPT_FILENAME' => $publicDir.'/index.php',
+            'SCRIPT_NAME' => '/index.php',
+            'PHP_SELF' => '/index.php',
+            'GATEWAY_INTERFACE' => 'CGI/1.1',
+            'SERVER_SOFTWARE' => 'Courser',
+        ];
+
+        // Lumen builds its FastRoute dispatcher (compiling every route regex)
+        // on each dispatch() unless one is set; the routes are fixed once the
+        // worker has booted, so build it once.
+        $app->setDispatcher((fn () => $this->createDispatcher())->call($app));
+
+        $this->clearCurrentRoute = Closure::bind(function (): void {
+            $this->currentRoute = null; // a 404 would not overwrite the last match
+        }, $app, Application::class);
+
+        $this->terminableMiddleware = Closure::bind(function ($response): void {
+            if (count($this->middleware) > 0) {
+                $this->callTerminableMiddleware($response);
             }
-        }
-        $server['DOCUMENT_ROOT'] = $publicDir;
-        $server['SCRIPT_FILENAME'] = $publicDir.'/index.php';
-        $server['SCRIPT_NAME'] = '/index.php';
-        $server['PHP_SELF'] = '/index.php';
-        $server['GATEWAY_INTERFACE'] = 'CGI/1.1';
-        $server['SERVER_SOFTWARE'] = 'Courser';
-        $this->baseServer = $server;
+        }, $app, Application::class);
     }
 
     public function toIlluminate(CourserRequest $r): Request
@@ -124,10 +143,7 @@ final class LumenBridge
         $server['SERVER_NAME'] = $host;
         $server['SERVER_PORT'] = $port;
 
-        $attributes = $r->attributes;
-        $server['REMOTE_ADDR'] = is_string($attributes['ipAddress'] ?? null)
-            ? $attributes['ipAddress']
-            : $r->remoteAddr;
+        $server['REMOTE_ADDR'] = $r->getRemoteAddr(); // honours the ipAddress attribute
 
         foreach ($r->headers as $name => $values) {
             $key = strtoupper(strtr((string) $name, '-', '_'));
@@ -153,7 +169,7 @@ final class LumenBridge
 
         $files = $r->uploads ? self::uploads($r->uploads) : [];
 
-        $request = new Request($r->query, $post, $attributes, $r->cookies, $files, $server, $content);
+        $request = new Request($r->query, $post, $r->attributes, $r->cookies, $files, $server, $content);
 
         // What Request::createFromBase() (Lumen's capture path) does: the input
         // source is the JSON body for JSON requests, the query for GET/HEAD.
@@ -197,13 +213,9 @@ final class LumenBridge
     /** Terminable middleware (Lumen's handle() does this before sending; we do it after). */
     public function terminate(Response $response): void
     {
-        $app = $this->app;
-        (function () use ($response) {
-            if (count($this->middleware) > 0) {
-                $this->callTerminableMiddleware($response);
-            }
-        })->call($app);
+        ($this->terminableMiddleware)($response);
 
+        $app = $this->app;
         if (method_exists($app, 'terminate')) {
             $app->terminate(); // Laravel's terminating callbacks; Lumen 8 has none
         }
@@ -227,10 +239,7 @@ final class LumenBridge
             $app->forgetInstance('auth.driver');
         }
 
-        // The route matched last (a 404 does not overwrite it).
-        (function () {
-            $this->currentRoute = null;
-        })->call($app);
+        ($this->clearCurrentRoute)();
 
         if (class_exists(Facade::class, false) && Facade::getFacadeApplication() !== null) {
             Facade::clearResolvedInstances();

@@ -34,10 +34,14 @@ final class Worker
         $outputRedirect?->install();
     }
 
-    /** A worker on the relay named by RR_RELAY (default `pipes`), with STDOUT redirected to STDERR. */
-    public static function create(): self
+    /**
+     * A worker on the relay named by RR_RELAY (default `pipes`), with echo output redirected to STDERR.
+     *
+     * @param OutputRedirect|null $outputRedirect null leaves STDOUT alone
+     */
+    public static function create(?OutputRedirect $outputRedirect = new OutputRedirect()): self
     {
-        return new self(Relay::create(Environment::relayAddress()));
+        return new self(Relay::create(Environment::relayAddress()), $outputRedirect);
     }
 
     public function getRelay(): RelayInterface

@@ -144,7 +144,10 @@ function splitComma(s: string): string[] {
 export function parseCommand(value: unknown): string[] {
   let parts: string[]
   if (typeof value === 'string') parts = value.split(',').map((p) => p.trim())
-  else if (Array.isArray(value) && value.every((v) => typeof v === 'string' || typeof v === 'number')) {
+  else if (
+    Array.isArray(value) &&
+    value.every((v) => typeof v === 'string' || typeof v === 'number')
+  ) {
     parts = value.map((v) => String(v))
   } else {
     throw new InvalidValue(

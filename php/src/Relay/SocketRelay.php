@@ -15,6 +15,9 @@ use Courser\Frame;
  */
 final class SocketRelay implements RelayInterface
 {
+    /** One year: effectively no read timeout (StreamRelay also tolerates timeouts). */
+    private const READ_TIMEOUT = 31_536_000;
+
     private ?StreamRelay $relay = null;
 
     /** @var resource|null */
@@ -87,6 +90,8 @@ final class SocketRelay implements RelayInterface
             $socket = @stream_socket_client($this->address, $code, $message, 5.0, STREAM_CLIENT_CONNECT, $context);
             if ($socket !== false) {
                 stream_set_blocking($socket, true);
+                // Idle workers wait for requests indefinitely; don't wake up every default_socket_timeout.
+                stream_set_timeout($socket, self::READ_TIMEOUT);
                 $this->socket = $socket;
 
                 return new StreamRelay($socket, $socket);

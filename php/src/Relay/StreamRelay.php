@@ -20,6 +20,8 @@ final class StreamRelay implements RelayInterface
     /** @var resource */
     private $out;
 
+    private ?bool $inIsFile = null;
+
     /**
      * @param resource $in  frames from the server are read here
      * @param resource $out frames to the server are written here
@@ -58,15 +60,15 @@ final class StreamRelay implements RelayInterface
 
     public function hasFrame(): bool
     {
-        $read = [$this->in];
-        $write = $except = null;
-        try {
-            // stream_select() also reports data already sitting in PHP's read buffer.
-            $ready = @stream_select($read, $write, $except, 0, 0);
-        } catch (\ValueError) {
-            // php://memory and php://temp cannot be selected on; compare position with size instead.
+        // Regular files (and php://memory, php://temp, which report as such) are always "readable" to
+        // select(), even at EOF; for them "a frame is waiting" means "unread bytes remain".
+        if ($this->inIsFile ??= ((fstat($this->in)['mode'] ?? 0) & 0170000) === 0100000) {
             return ftell($this->in) < (fstat($this->in)['size'] ?? 0);
         }
+        $read = [$this->in];
+        $write = $except = null;
+        // stream_select() also reports data already sitting in PHP's read buffer.
+        $ready = @stream_select($read, $write, $except, 0, 0);
         if ($ready === false) {
             throw new RelayException('Unable to poll relay: ' . self::lastError());
         }
@@ -80,17 +82,20 @@ final class StreamRelay implements RelayInterface
         $data = '';
         while (strlen($data) < $length) {
             $chunk = @fread($this->in, $length - strlen($data));
-            if ($chunk === false) {
-                throw new RelayException('Unable to read from relay: ' . self::lastError());
-            }
-            if ($chunk === '') {
+            if ($chunk === false || $chunk === '') {
+                // A socket read timeout (default_socket_timeout) is not an error for a worker that
+                // idles between requests: keep waiting.
+                if (stream_get_meta_data($this->in)['timed_out'] ?? false) {
+                    continue;
+                }
+                if ($chunk === false) {
+                    throw new RelayException('Unable to read from relay: ' . self::lastError());
+                }
                 if (feof($this->in)) {
                     throw new RelayException($data === '' && $length === Frame::HEADER_SIZE
                         ? 'Relay closed by the server'
                         : sprintf('Relay closed in the middle of a frame (%d of %d bytes read)', strlen($data), $length));
                 }
-                // A socket read timeout (default_socket_timeout) is not an error for a worker that
-                // idles between requests: keep waiting.
                 continue;
             }
             $data .= $chunk;

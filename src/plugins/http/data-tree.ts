@@ -105,5 +105,5 @@ export function treeToJson(tree: Tree): string {
 }
 
 function isLeafObject(value: object): boolean {
-  return 'tmpName' in value && 'error' in value
+  return 'tmpName' in value && typeof (value as { error?: unknown }).error === 'number'
 }
