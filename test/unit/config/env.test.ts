@@ -26,7 +26,8 @@ describe('expandVars', () => {
       (err: unknown) =>
         err instanceof ExpansionError &&
         err.variable === 'APP_DIR' &&
-        err.message === 'environment variable APP_DIR is not set (use ${APP_DIR:-default} to give a default)',
+        err.message ===
+          'environment variable APP_DIR is not set (use ${APP_DIR:-default} to give a default)',
     )
     assert.throws(() => expandVars('$NOPE', env), /NOPE is not set/)
   })

@@ -98,7 +98,11 @@ describe('addresses', () => {
       host: '127.0.0.1',
       port: 6001,
     })
-    assert.deepEqual(parseListenAddress('0.0.0.0:80'), { network: 'tcp', host: '0.0.0.0', port: 80 })
+    assert.deepEqual(parseListenAddress('0.0.0.0:80'), {
+      network: 'tcp',
+      host: '0.0.0.0',
+      port: 80,
+    })
     assert.deepEqual(parseListenAddress('unix://var/rr.sock'), {
       network: 'unix',
       path: 'var/rr.sock',

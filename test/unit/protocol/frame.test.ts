@@ -88,16 +88,19 @@ describe('golden vectors (spec §1.7)', () => {
     const byName = new Map(goldenVectors.map((v) => [v.name, v.hex]))
     assert.equal(encodePidRequest(12345).toString('hex'), byName.get('V1'))
     assert.equal(encodeStopRequest().toString('hex'), byName.get('V4'))
-    assert.equal(
-      encodeControlFrame({ pid: 4242 }, Flag.CONTROL).toString('hex'),
-      byName.get('V2'),
-    )
+    assert.equal(encodeControlFrame({ pid: 4242 }, Flag.CONTROL).toString('hex'), byName.get('V2'))
   })
 
   test('PONG (V6) and stream STOP (V7) are option-less, payload-less frames', () => {
     const byName = new Map(goldenVectors.map((v) => [v.name, v.hex]))
-    assert.equal(encodeFrame({ flags: 0, stream: StreamBit.PONG }).toString('hex'), byName.get('V6'))
-    assert.equal(encodeFrame({ flags: 0, stream: StreamBit.STOP }).toString('hex'), byName.get('V7'))
+    assert.equal(
+      encodeFrame({ flags: 0, stream: StreamBit.PONG }).toString('hex'),
+      byName.get('V6'),
+    )
+    assert.equal(
+      encodeFrame({ flags: 0, stream: StreamBit.STOP }).toString('hex'),
+      byName.get('V7'),
+    )
   })
 })
 
