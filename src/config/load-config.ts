@@ -66,8 +66,12 @@ export function loadConfig(opts: LoadConfigOptions): CourserConfig {
   let config = expandTree(tree, [], env, label, problems) as Tree
   if (problems.length > 0) throw new ConfigError(problems)
 
+  // Overrides go first so that `-o include=...` counts (as in RR), and again after the includes so
+  // that `-o` wins over included files (in RR the included files win; we think that is a bug).
+  const flags = opts.overrides ?? []
+  applyOverrides(config, flags, env, label)
   config = applyIncludes(config, workdir, env, label)
-  const overridden = applyOverrides(config, opts.overrides ?? [], env, label)
+  const overridden = applyOverrides(config, flags, env, label)
   checkVersion(config.version, label)
 
   const result = configSchema.safeParse(config)
@@ -256,7 +260,16 @@ function applyOverrides(config: Tree, flags: readonly string[], env: Env, label:
   const set: string[] = []
   for (const flag of flags) {
     const bad = (why: string): ConfigError => new ConfigError([`${label}: -o ${flag}: ${why}`])
-    const body = flag.replace(/^[ "'`]+/, '')
+    // RR trims leading quotes from the whole flag; we also drop the matching trailing one.
+    let body = flag.replace(/^[ "'`]+/, '')
+    const outer = flag.trimStart()[0]
+    if (
+      body !== flag &&
+      (outer === '"' || outer === "'" || outer === '`') &&
+      body.endsWith(outer)
+    ) {
+      body = body.slice(0, -1)
+    }
     const eq = body.indexOf('=')
     if (eq < 0) throw bad('expected key=value')
     const key = body.slice(0, eq).trim()

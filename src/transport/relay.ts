@@ -16,10 +16,13 @@ const NOOP: RelayHandlers = { frame() {}, garbage() {}, close() {} }
 export abstract class Relay {
   #decoder = new FrameDecoder()
   #handlers: RelayHandlers = NOOP
+  /** Created once per setHandlers, not per chunk: the hot path allocates no closure. */
+  #emitFrame: (frame: Frame) => void = () => {}
   #closed = false
 
   setHandlers(handlers: RelayHandlers): void {
     this.#handlers = handlers
+    this.#emitFrame = (frame) => handlers.frame(frame)
   }
 
   get closed(): boolean {
@@ -37,7 +40,7 @@ export abstract class Relay {
       return
     }
     try {
-      this.#decoder.push(chunk, this.#handlers.frame)
+      this.#decoder.push(chunk, this.#emitFrame)
     } catch (err) {
       this.#handlers.garbage(err as CourserError, this.#decoder.pending())
     }

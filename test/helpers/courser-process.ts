@@ -22,8 +22,8 @@ export async function startCourser(args: string[], timeoutMs = 20_000): Promise<
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  child.stdout!.on('data', (c: Buffer) => (out += c.toString()))
-  child.stderr!.on('data', (c: Buffer) => (out += c.toString()))
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()))
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`courser did not start:\n${out}`)), timeoutMs)
     const check = (): void => {
@@ -33,8 +33,8 @@ export async function startCourser(args: string[], timeoutMs = 20_000): Promise<
         resolve(Number(m[1]))
       }
     }
-    child.stdout!.on('data', check)
-    child.stderr!.on('data', check)
+    child.stdout.on('data', check)
+    child.stderr.on('data', check)
     child.once('exit', (code) => {
       clearTimeout(timer)
       reject(new Error(`courser exited with ${code}:\n${out}`))

@@ -89,7 +89,7 @@ function mount<T extends string | UploadLeaf>(
 }
 
 function isUpload(node: TreeNode): node is UploadLeaf {
-  return typeof node === 'object' && !Array.isArray(node) && typeof node.tmpName === 'string' && typeof node.error === 'number'
+  return typeof node === 'object' && !Array.isArray(node) && typeof node.error === 'number'
 }
 
 /** JSON with keys sorted at every level, as Go's encoding/json writes maps. */

@@ -158,7 +158,7 @@ function readMultipart(
           out.uploads = files.length ? treeToJson(buildTree(groupByKey(files), (v) => v[0]!)) : 'null'
           resolve()
         } catch (err) {
-          reject(err as Error)
+          reject(err)
         }
       }, reject)
     })
