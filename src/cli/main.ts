@@ -14,7 +14,9 @@ export interface GlobalOptions {
 
 const program = new Command('courser')
 program
-  .description('PHP application server: long-lived PHP workers behind a Node.js HTTP server (RoadRunner-compatible)')
+  .description(
+    'PHP application server: long-lived PHP workers behind a Node.js HTTP server (RoadRunner-compatible)',
+  )
   // `rr version X.Y.Z ...` is what Laravel Octane parses (third word) to check the binary.
   .version(
     `rr version ${RR_COMPAT_VERSION} (courser ${COURSER_VERSION}, node ${process.version}, ${process.platform}/${process.arch})`,
@@ -23,7 +25,7 @@ program
   .option('-c, --config <file>', 'config file', '.rr.yaml')
   .option('-w, --WorkDir <dir>', 'working directory (default: the config file directory)')
   .option('-o, --override <key=value>', 'override a config value (repeatable)', collect, [])
-  .option("--dotenv <file>", "load environment variables from a file")
+  .option('--dotenv <file>', 'load environment variables from a file')
 
 program
   .command('serve')
@@ -37,7 +39,12 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 function globals(): GlobalOptions {
-  const o = program.opts<{ config: string; WorkDir?: string; override: string[]; dotenv?: string }>()
+  const o = program.opts<{
+    config: string
+    WorkDir?: string
+    override: string[]
+    dotenv?: string
+  }>()
   return { config: o.config, workDir: o.WorkDir, override: o.override, dotenv: o.dotenv }
 }
 
@@ -45,6 +52,8 @@ try {
   await program.parseAsync(process.argv)
 } catch (err) {
   // Config and startup errors are one line naming the cause; no stack trace for expected failures.
-  process.stderr.write(`courser: ${isCourserError(err) ? err.message : String((err as Error).stack ?? err)}\n`)
+  process.stderr.write(
+    `courser: ${isCourserError(err) ? err.message : String((err as Error).stack ?? err)}\n`,
+  )
   process.exit(1)
 }

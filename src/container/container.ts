@@ -29,7 +29,10 @@ export class Container {
       try {
         await plugin.serve()
       } catch (err) {
-        this.#log.error({ plugin: plugin.name, err: (err as Error).message }, 'plugin failed to start')
+        this.#log.error(
+          { plugin: plugin.name, err: (err as Error).message },
+          'plugin failed to start',
+        )
         await this.stop()
         throw err
       }
@@ -46,9 +49,13 @@ export class Container {
       })
       try {
         const result = await Promise.race([plugin.stop(), timeout])
-        if (result === 'timeout') this.#log.error({ plugin: plugin.name }, 'plugin did not stop in time')
+        if (result === 'timeout')
+          this.#log.error({ plugin: plugin.name }, 'plugin did not stop in time')
       } catch (err) {
-        this.#log.error({ plugin: plugin.name, err: (err as Error).message }, 'plugin failed to stop')
+        this.#log.error(
+          { plugin: plugin.name, err: (err as Error).message },
+          'plugin failed to stop',
+        )
       } finally {
         clearTimeout(timer)
       }
@@ -74,11 +81,16 @@ function order(plugins: readonly Plugin[]): Plugin[] {
   const visit = (p: Plugin): void => {
     const s = state.get(p.name)
     if (s === 'done') return
-    if (s === 'visiting') throw new CourserError('ERR_CONFIG', `plugin dependency cycle at ${p.name}`)
+    if (s === 'visiting')
+      throw new CourserError('ERR_CONFIG', `plugin dependency cycle at ${p.name}`)
     state.set(p.name, 'visiting')
     for (const dep of p.dependsOn ?? []) {
       const d = byName.get(dep)
-      if (!d) throw new CourserError('ERR_CONFIG', `plugin ${p.name} needs ${dep}, which is not configured`)
+      if (!d)
+        throw new CourserError(
+          'ERR_CONFIG',
+          `plugin ${p.name} needs ${dep}, which is not configured`,
+        )
       visit(d)
     }
     state.set(p.name, 'done')

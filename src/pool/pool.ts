@@ -75,7 +75,7 @@ export class Pool {
 
   async exec(request: ExecRequest): Promise<Payload> {
     if (this.#opts.debug) return this.#execFresh(request)
-    for (let reruns = 0; ; ) {
+    for (let reruns = 0; ;) {
       const worker = await this.#acquire()
       let payload: Payload
       try {
@@ -89,7 +89,10 @@ export class Pool {
         this.#log.debug({ pid: worker.pid }, 'worker asked to be recycled, re-running the request')
         this.#retire(worker)
         if (++reruns > MAX_RERUNS) {
-          throw new CourserError('ERR_WORKER_EXITED', `${MAX_RERUNS} workers in a row asked to stop instead of answering`)
+          throw new CourserError(
+            'ERR_WORKER_EXITED',
+            `${MAX_RERUNS} workers in a row asked to stop instead of answering`,
+          )
         }
         continue
       }
@@ -242,7 +245,10 @@ export class Pool {
       const i = this.#idle.indexOf(w)
       if (i >= 0) this.#idle.splice(i, 1)
       if (this.#destroyed) return
-      this.#log.warn({ pid: w.pid, code: cause.code, exit: info }, `worker exited: ${cause.message}`)
+      this.#log.warn(
+        { pid: w.pid, code: cause.code, exit: info },
+        `worker exited: ${cause.message}`,
+      )
       this.#ensureCapacity()
     }
     this.#workers.add(worker)
@@ -280,7 +286,10 @@ export class Pool {
       ? err
       : new CourserError('ERR_WORKER_BOOT_FAILED', String(err))
     if (this.#destroyed) return
-    this.#backoffMs = Math.min(this.#backoffMs ? this.#backoffMs * 2 : FIRST_BACKOFF_MS, MAX_BACKOFF_MS)
+    this.#backoffMs = Math.min(
+      this.#backoffMs ? this.#backoffMs * 2 : FIRST_BACKOFF_MS,
+      MAX_BACKOFF_MS,
+    )
     this.#log.error(
       { code: this.#lastBootError.code, retryInMs: this.#backoffMs },
       this.#lastBootError.message,

@@ -29,14 +29,19 @@ export function parsePidReply(frame: Frame): number {
     throw new CourserError('ERR_WORKER_HANDSHAKE', `reply is not JSON: ${quote(frame.payload)}`)
   }
   if (typeof pid !== 'number' || !Number.isInteger(pid) || pid <= 0) {
-    throw new CourserError('ERR_WORKER_HANDSHAKE', `reply has no valid pid: ${quote(frame.payload)}`)
+    throw new CourserError(
+      'ERR_WORKER_HANDSHAKE',
+      `reply has no valid pid: ${quote(frame.payload)}`,
+    )
   }
   return pid
 }
 
 /** Renders bytes a worker printed for a log line: printable, bounded. */
 export function quote(bytes: Uint8Array, max = 400): string {
-  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, max)).toString('utf8')
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, Math.min(bytes.length, max)).toString(
+    'utf8',
+  )
   // eslint-disable-next-line no-control-regex
   const shown = JSON.stringify(text.replace(/[\x00-\x08\x0e-\x1f]/g, '.'))
   return bytes.length > max ? `${shown}… (${bytes.length} bytes)` : shown

@@ -15,7 +15,9 @@ export class FrameDecoder {
 
   /** Bytes received but not yet part of a whole frame (for error reports). */
   pending(): Buffer {
-    return this.#chunks.length === 1 ? this.#chunks[0]! : Buffer.concat(this.#chunks, this.#buffered)
+    return this.#chunks.length === 1
+      ? this.#chunks[0]!
+      : Buffer.concat(this.#chunks, this.#buffered)
   }
 
   get failed(): CourserError | null {
@@ -72,7 +74,8 @@ export class FrameDecoder {
 }
 
 function validateHeader(head: Buffer): CourserError | null {
-  if (head.subarray(0, 12).equals(COULD_NOT_OPEN)) return new CourserError('ERR_WORKER_FILE_NOT_FOUND')
+  if (head.subarray(0, 12).equals(COULD_NOT_OPEN))
+    return new CourserError('ERR_WORKER_FILE_NOT_FOUND')
   const version = head[0]! >> 4
   const hl = head[0]! & 0x0f
   // Go's reader never checks the version; we do, because a wrong nibble is the cheapest garbage signal.

@@ -3,9 +3,7 @@
 import { CourserError } from '../errors.ts'
 
 export type RelayAddress =
-  | { kind: 'pipes' }
-  | { kind: 'tcp'; host: string; port: number }
-  | { kind: 'unix'; path: string }
+  { kind: 'pipes' } | { kind: 'tcp'; host: string; port: number } | { kind: 'unix'; path: string }
 
 export function parseRelayAddress(address: string): RelayAddress {
   if (address === 'pipes') return { kind: 'pipes' }

@@ -8,13 +8,7 @@
 //   errored ──► stopped     (any state ──► stopped when the process exits)
 
 export type WorkerState =
-  | 'starting'
-  | 'ready'
-  | 'working'
-  | 'retiring'
-  | 'stopping'
-  | 'stopped'
-  | 'errored'
+  'starting' | 'ready' | 'working' | 'retiring' | 'stopping' | 'stopped' | 'errored'
 
 const EDGES: Record<WorkerState, readonly WorkerState[]> = {
   starting: ['ready', 'errored', 'stopping', 'stopped'],

@@ -35,11 +35,7 @@ const broken: [string, RegExp][] = [
 
 for (const [script, cause] of broken) {
   test(`a worker that cannot boot (${script}) is logged with its cause; the server keeps serving errors`, async (t) => {
-    const courser = await startCourser([
-      ...ECHO,
-      '-o',
-      `server.command=php ../workers/${script}`,
-    ])
+    const courser = await startCourser([...ECHO, '-o', `server.command=php ../workers/${script}`])
     t.after(() => courser.stop())
     const base = `http://127.0.0.1:${courser.port}`
     assert.ok(

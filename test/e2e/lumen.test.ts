@@ -51,27 +51,33 @@ test('serves the Lumen example and survives worker kills', async (t) => {
     await res.arrayBuffer()
   })
 
-  await t.test('a worker killed while idle is replaced within a second, unseen by clients', async () => {
-    const before = courser.workerPids()
-    assert.equal(before.length, 2)
-    process.kill(before[0]!, 'SIGKILL')
-    const replaced = await waitFor(() => {
-      const now = courser.workerPids()
-      return now.length === 2 && !now.includes(before[0]!)
-    }, 1000)
-    assert.ok(replaced, `worker not replaced within 1 s: ${courser.workerPids().join(',')}`)
-    for (let i = 0; i < 20; i++) {
-      const res = await fetch(`${base}/hello/x${i}`)
-      assert.equal(res.status, 200)
-      await res.arrayBuffer()
-    }
-  })
+  await t.test(
+    'a worker killed while idle is replaced within a second, unseen by clients',
+    async () => {
+      const before = courser.workerPids()
+      assert.equal(before.length, 2)
+      process.kill(before[0]!, 'SIGKILL')
+      const replaced = await waitFor(() => {
+        const now = courser.workerPids()
+        return now.length === 2 && !now.includes(before[0]!)
+      }, 1000)
+      assert.ok(replaced, `worker not replaced within 1 s: ${courser.workerPids().join(',')}`)
+      for (let i = 0; i < 20; i++) {
+        const res = await fetch(`${base}/hello/x${i}`)
+        assert.equal(res.status, 200)
+        await res.arrayBuffer()
+      }
+    },
+  )
 
   await t.test('SIGTERM stops the server and every PHP worker', async () => {
     const pids = courser.workerPids()
     assert.ok(pids.length > 0)
     const code = await courser.stop()
     assert.equal(code, 0)
-    assert.ok(await waitFor(() => pids.every((p) => !isAlive(p)), 2000), 'a PHP worker outlived the server')
+    assert.ok(
+      await waitFor(() => pids.every((p) => !isAlive(p)), 2000),
+      'a PHP worker outlived the server',
+    )
   })
 })

@@ -74,7 +74,11 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitFor(cond: () => boolean, timeoutMs: number, stepMs = 20): Promise<boolean> {
+export async function waitFor(
+  cond: () => boolean,
+  timeoutMs: number,
+  stepMs = 20,
+): Promise<boolean> {
   const end = Date.now() + timeoutMs
   while (Date.now() < end) {
     if (cond()) return true

@@ -34,7 +34,10 @@ export function buildContainer(config: CourserConfig, log: Logger): Container {
   const container = new Container(log)
   if (!config.server) {
     if (config.http) {
-      throw new CourserError('ERR_CONFIG', `${config.file}: server: the http plugin needs server.command`)
+      throw new CourserError(
+        'ERR_CONFIG',
+        `${config.file}: server: the http plugin needs server.command`,
+      )
     }
     return container
   }

@@ -20,7 +20,11 @@ export function errorAnswer(err: unknown, internalErrorCode: number, debug: bool
     case 'ERR_POOL_QUEUE_FULL':
     case 'ERR_POOL_BOOT_FAILING':
     case 'ERR_POOL_DESTROYED':
-      return { status: internalErrorCode, headers: { 'No-Workers': 'true' }, body: debugBody(err, debug) }
+      return {
+        status: internalErrorCode,
+        headers: { 'No-Workers': 'true' },
+        body: debugBody(err, debug),
+      }
     default:
       return { status: internalErrorCode, headers: {}, body: debugBody(err, debug) }
   }

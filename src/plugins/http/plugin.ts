@@ -61,7 +61,10 @@ export class HttpPlugin implements Plugin {
         resolve()
       })
     })
-    this.#log.info({ address: `${host}:${this.port}` }, `http server listening on ${host}:${this.port}`)
+    this.#log.info(
+      { address: `${host}:${this.port}` },
+      `http server listening on ${host}:${this.port}`,
+    )
   }
 
   async stop(): Promise<void> {

@@ -74,9 +74,7 @@ function readAll(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       }
       chunks.push(chunk)
     })
-    req.once('end', () =>
-      resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)),
-    )
+    req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
     req.once('error', reject)
   })
 }
@@ -155,10 +153,12 @@ function readMultipart(
           const data = buildTree(groupByKey(fields), (v) => v[v.length - 1]!)
           out.body = Buffer.from(treeToJson(data))
           out.parsed = true
-          out.uploads = files.length ? treeToJson(buildTree(groupByKey(files), (v) => v[0]!)) : 'null'
+          out.uploads = files.length
+            ? treeToJson(buildTree(groupByKey(files), (v) => v[0]!))
+            : 'null'
           resolve()
         } catch (err) {
-          reject(err)
+          reject(err instanceof Error ? err : new Error(String(err)))
         }
       }, reject)
     })

@@ -11,7 +11,9 @@ export function canonicalHeaderKey(key: string): string {
   if (cached !== undefined) return cached
   let out = key
   if (/^[A-Za-z0-9!#$%&'*+.^_`|~-]+$/.test(key)) {
-    out = key.toLowerCase().replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
+    out = key
+      .toLowerCase()
+      .replace(/(^|-)([a-z])/g, (_m, dash: string, c: string) => dash + c.toUpperCase())
   }
   if (canonicalCache.size < 4096) canonicalCache.set(key, out)
   return out
@@ -45,7 +47,8 @@ export function cookiesJson(header: string | undefined): string {
     const name = part.slice(0, eq).trim()
     let value = part.slice(eq + 1).trim()
     if (!name) continue
-    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"')) value = value.slice(1, -1)
+    if (value.length >= 2 && value.startsWith('"') && value.endsWith('"'))
+      value = value.slice(1, -1)
     try {
       cookies[name] = decodeURIComponent(value.replaceAll('+', ' '))
     } catch {

@@ -22,14 +22,18 @@ export function parseResponseContext(payload: Payload): { status: number; header
   try {
     ctx = JSON.parse(payload.context.toString('utf8')) as ResponseContext
   } catch {
-    throw new CourserError('ERR_HTTP_BAD_RESPONSE', `context is not JSON: ${payload.context.toString('utf8', 0, 200)}`)
+    throw new CourserError(
+      'ERR_HTTP_BAD_RESPONSE',
+      `context is not JSON: ${payload.context.toString('utf8', 0, 200)}`,
+    )
   }
   const status = typeof ctx.status === 'number' ? ctx.status : 200
   const flat: string[] = []
   if (ctx.headers && typeof ctx.headers === 'object' && !Array.isArray(ctx.headers)) {
     for (const [name, value] of Object.entries(ctx.headers as Record<string, unknown>)) {
       if (Array.isArray(value)) {
-        for (const v of value) if (typeof v === 'string' || typeof v === 'number') flat.push(name, String(v))
+        for (const v of value)
+          if (typeof v === 'string' || typeof v === 'number') flat.push(name, String(v))
       } else if (typeof value === 'string' || typeof value === 'number') {
         flat.push(name, String(value))
       }
