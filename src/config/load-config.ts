@@ -189,8 +189,9 @@ function expandTree(
   }
   if (isMap(value)) {
     const out: Tree = {}
-    for (const [k, v] of Object.entries(value))
-      out[k] = expandTree(v, [...path, k], env, label, problems)
+    for (const [k, v] of Object.entries(value)) {
+      setOwn(out, k, expandTree(v, [...path, k], env, label, problems))
+    }
     return out
   }
   return value
@@ -245,9 +246,9 @@ function applyIncludes(config: Tree, workdir: string, env: Env, label: string): 
 
 function mergeInto(target: Tree, src: Tree): void {
   for (const [k, v] of Object.entries(src)) {
-    const cur = target[k]
+    const cur = getOwn(target, k)
     if (isMap(cur) && isMap(v)) mergeInto(cur, v)
-    else target[k] = v
+    else setOwn(target, k, v)
   }
 }
 
@@ -287,18 +288,30 @@ function applyOverrides(config: Tree, flags: readonly string[], env: Env, label:
     let node = config
     for (let i = 0; i < segments.length - 1; i++) {
       const seg = segments[i]!
-      const next = node[seg]
-      if (next === undefined || next === null) node = node[seg] = {}
-      else if (isMap(next)) node = next
+      const next = getOwn(node, seg)
+      if (next === undefined || next === null) {
+        const created: Tree = {}
+        setOwn(node, seg, created)
+        node = created
+      } else if (isMap(next)) node = next
       else {
         const at = segments.slice(0, i + 1).join('.')
         throw bad(`${at} is ${describe(next)}, not a map`)
       }
     }
-    node[segments[segments.length - 1]!] = coerce(expanded)
+    setOwn(node, segments[segments.length - 1]!, coerce(expanded))
     set.push(key)
   }
   return set
+}
+
+/** Own-property access, so that keys like `__proto__` are plain keys, never the prototype. */
+function getOwn(obj: Tree, key: string): unknown {
+  return Object.hasOwn(obj, key) ? obj[key] : undefined
+}
+
+function setOwn(obj: Tree, key: string, value: unknown): void {
+  Object.defineProperty(obj, key, { value, writable: true, enumerable: true, configurable: true })
 }
 
 function trimChar(s: string, c: string): string {
