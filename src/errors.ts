@@ -15,6 +15,7 @@ export const ErrorCodes = {
   ERR_WORKER_SOFT_ERROR: 'worker answered with an error frame',
   ERR_WORKER_NOT_READY: 'worker is not ready',
   ERR_WORKER_EXEC_TTL: 'worker exceeded exec_ttl',
+  ERR_WORKER_STREAM_TIMEOUT: 'worker did not end a cancelled stream within stream_timeout',
   ERR_RELAY_CLOSED: 'relay closed',
   ERR_RELAY_ADDRESS: 'relay address is invalid',
   ERR_POOL_NO_WORKERS: 'no free worker within allocate_timeout',

@@ -3,7 +3,7 @@
 import type { Logger } from 'pino'
 import { CourserError, isCourserError } from '../errors.ts'
 import { isStopRequest, type Payload } from '../protocol/index.ts'
-import { Worker, type ExecRequest, type WorkerOptions } from '../worker/index.ts'
+import { Worker, type ChunkHandler, type ExecRequest, type WorkerOptions } from '../worker/index.ts'
 import { FifoQueue } from './queue.ts'
 
 export interface PoolOptions {
@@ -14,12 +14,23 @@ export interface PoolOptions {
   maxJobs: number
   allocateTimeoutMs: number
   destroyTimeoutMs: number
+  /** How long a cancelled stream may take to end before its worker is killed. */
+  streamTimeoutMs: number
   /** Reject at once when this many requests already wait; 0 = unbounded. */
   maxQueueSize: number
   /** A fresh worker per request (development). */
   debug: boolean
   worker: Omit<WorkerOptions, 'log'>
   log: Logger
+}
+
+export interface ExecOptions {
+  /** Receives a streamed response frame by frame (see Worker.exec). */
+  onChunk?: ChunkHandler
+  /** Aborted when the client goes away: a streaming worker gets STOP and is drained. */
+  signal?: AbortSignal
+  /** Called with the worker once taken, e.g. to pause its output under backpressure. */
+  onWorker?: (worker: Worker) => void
 }
 
 export interface PoolStats {
@@ -73,13 +84,13 @@ export class Pool {
     await Promise.all(Array.from({ length: n }, () => this.#spawnOne()))
   }
 
-  async exec(request: ExecRequest): Promise<Payload> {
-    if (this.#opts.debug) return this.#execFresh(request)
+  async exec(request: ExecRequest, opts: ExecOptions = {}): Promise<Payload> {
+    if (this.#opts.debug) return this.#execFresh(request, opts)
     for (let reruns = 0; ;) {
       const worker = await this.#acquire()
       let payload: Payload
       try {
-        payload = await worker.exec(request)
+        payload = await this.#run(worker, request, opts)
       } catch (err) {
         if (isCourserError(err, 'ERR_WORKER_SOFT_ERROR')) this.#release(worker)
         else if (isCourserError(err, 'ERR_WORKER_NOT_READY')) continue
@@ -308,11 +319,22 @@ export class Pool {
     }
   }
 
-  async #execFresh(request: ExecRequest): Promise<Payload> {
+  #run(worker: Worker, request: ExecRequest, opts: ExecOptions): Promise<Payload> {
+    const { signal } = opts
+    opts.onWorker?.(worker)
+    if (!signal) return worker.exec(request, opts.onChunk)
+    const onAbort = (): void => worker.cancelStream(this.#opts.streamTimeoutMs)
+    const done = worker.exec(request, opts.onChunk)
+    if (signal.aborted) onAbort()
+    else signal.addEventListener('abort', onAbort, { once: true })
+    return done.finally(() => signal.removeEventListener('abort', onAbort))
+  }
+
+  async #execFresh(request: ExecRequest, opts: ExecOptions): Promise<Payload> {
     if (this.#destroyed) throw new CourserError('ERR_POOL_DESTROYED')
     const worker = await Worker.start(this.#workerOptions())
     try {
-      return await worker.exec(request)
+      return await this.#run(worker, request, opts)
     } finally {
       void this.#stopWorker(worker)
     }

@@ -22,6 +22,14 @@ export class PipeRelay extends Relay {
     if (!this.closed) this.#stdin.write(frame)
   }
 
+  pause(): void {
+    this.#stdout.pause()
+  }
+
+  resume(): void {
+    this.#stdout.resume()
+  }
+
   close(): void {
     this.#stdin.end()
     this.#stdout.destroy()

@@ -32,6 +32,9 @@ export abstract class Relay {
   /** Writes one encoded frame with one write call. */
   abstract send(frame: Buffer): void
   abstract close(): void
+  /** Stop/restart reading from the peer (backpressure from a slow HTTP client). */
+  abstract pause(): void
+  abstract resume(): void
 
   /** Bytes received after the decoder failed (stray output keeps arriving until the process dies). */
   protected receive(chunk: Buffer): void {

@@ -19,6 +19,14 @@ export class SocketRelay extends Relay {
     if (!this.closed) this.#socket.write(frame)
   }
 
+  pause(): void {
+    this.#socket.pause()
+  }
+
+  resume(): void {
+    this.#socket.resume()
+  }
+
   close(): void {
     this.#socket.destroy()
     this.closed_()

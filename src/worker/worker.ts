@@ -43,11 +43,23 @@ export interface ExitInfo {
   signal: NodeJS.Signals | null
 }
 
+/**
+ * Receives a streamed response frame by frame (spec §3.7). Called only when the worker streams:
+ * the first call carries the status/headers context; `last` is true for the end-of-stream frame.
+ */
+export type ChunkHandler = (payload: Payload, last: boolean) => void
+
 interface PendingExec {
   resolve(payload: Payload): void
   reject(err: Error): void
   head: Payload | null
+  /** Bodies of a streamed response being collected whole (no ChunkHandler given). */
   chunks: Buffer[]
+  onChunk: ChunkHandler | undefined
+  /** STOP was sent: discard frames until the end-of-stream frame. */
+  cancelled: boolean
+  cancelTimeoutMs: number
+  cancelTimer: NodeJS.Timeout | null
 }
 
 /** Process groups of every live worker, killed if the server exits without stopping them. */
@@ -69,6 +81,7 @@ function trackLive(pid: number): void {
 }
 
 const PONG = encodeFrame({ flags: 0, stream: StreamBit.PONG })
+const STREAM_STOP = encodeFrame({ flags: 0, stream: StreamBit.STOP })
 const STDERR_TAIL = 20
 /** How long stray stdout output is collected before it is reported in one log line. */
 const GARBAGE_GRACE_MS = 100
@@ -150,8 +163,11 @@ export class Worker {
     return this.#exited
   }
 
-  /** Sends one request and resolves with the response (a streamed response is collected whole). */
-  exec(request: ExecRequest): Promise<Payload> {
+  /**
+   * Sends one request and resolves with the response's last frame. A streamed response goes to
+   * `onChunk` frame by frame; without `onChunk` it is collected into one payload.
+   */
+  exec(request: ExecRequest, onChunk?: ChunkHandler): Promise<Payload> {
     if (this.#state !== 'ready' || !this.#relay) {
       return Promise.reject(new CourserError('ERR_WORKER_NOT_READY', `state ${this.#state}`))
     }
@@ -161,9 +177,50 @@ export class Worker {
     this.#transition('working')
     const frame = encodePayloadFrame(request.codec, request.context, request.body)
     return new Promise<Payload>((resolve, reject) => {
-      this.#pending = { resolve, reject, head: null, chunks: [] }
+      this.#pending = {
+        resolve,
+        reject,
+        head: null,
+        chunks: [],
+        onChunk,
+        cancelled: false,
+        cancelTimeoutMs: 0,
+        cancelTimer: null,
+      }
       this.#relay!.send(frame)
     })
+  }
+
+  /**
+   * The client went away: if the response is streaming, send STOP and drain until the worker's
+   * end-of-stream frame; kill the worker if that takes longer than `timeoutMs` (stream_timeout).
+   */
+  cancelStream(timeoutMs: number): void {
+    const pending = this.#pending
+    if (!pending || pending.cancelled) return
+    pending.cancelled = true
+    pending.cancelTimeoutMs = timeoutMs
+    // Not streaming yet: the answer is discarded when it comes, or STOP goes out on its first frame.
+    if (pending.head) this.#sendStreamStop(pending)
+  }
+
+  #sendStreamStop(pending: PendingExec): void {
+    this.#relay?.send(STREAM_STOP)
+    const timeoutMs = pending.cancelTimeoutMs
+    pending.cancelTimer = setTimeout(() => {
+      this.#fail(
+        new CourserError('ERR_WORKER_STREAM_TIMEOUT', `no end of stream within ${timeoutMs} ms`),
+      )
+    }, timeoutMs)
+  }
+
+  /** Stops reading the worker's output (the client is slow); the worker blocks once the pipe is full. */
+  pauseOutput(): void {
+    this.#relay?.pause()
+  }
+
+  resumeOutput(): void {
+    this.#relay?.resume()
   }
 
   /** Marks a busy worker to be retired as soon as its current request ends. */
@@ -312,12 +369,22 @@ export class Worker {
     }
     if (payload.stream & StreamBit.STREAM) {
       if (payload.stream & StreamBit.PING) this.#relay?.send(PONG)
+      const first = pending.head === null
       pending.head ??= payload
-      pending.chunks.push(payload.body)
+      if (pending.cancelled) {
+        if (first) this.#sendStreamStop(pending)
+      } else if (pending.onChunk) pending.onChunk(payload, false)
+      else pending.chunks.push(payload.body)
       return
     }
     this.#finish()
+    if (pending.cancelTimer) clearTimeout(pending.cancelTimer)
     if (!pending.head) {
+      pending.resolve(payload)
+      return
+    }
+    if (pending.onChunk) {
+      if (!pending.cancelled) pending.onChunk(payload, true)
       pending.resolve(payload)
       return
     }
@@ -383,6 +450,7 @@ export class Worker {
     if (this.#state !== 'stopped' && this.#state !== 'errored') this.#transition('errored')
     const pending = this.#pending
     this.#pending = null
+    if (pending?.cancelTimer) clearTimeout(pending.cancelTimer)
     pending?.reject(err)
     this.kill()
   }
@@ -401,6 +469,7 @@ export class Worker {
     this.#transition('stopped')
     const pending = this.#pending
     this.#pending = null
+    if (pending?.cancelTimer) clearTimeout(pending.cancelTimer)
     pending?.reject(cause)
     this.onExit?.(this, info, cause)
   }

@@ -78,6 +78,7 @@ function httpOptions(config: CourserConfig): HttpOptions {
       maxJobs: pool.max_jobs,
       allocateTimeoutMs: pool.allocate_timeout,
       destroyTimeoutMs: pool.destroy_timeout,
+      streamTimeoutMs: pool.stream_timeout,
       maxQueueSize: pool.max_queue_size,
       debug: pool.debug,
     },

@@ -11,6 +11,7 @@ import { errorAnswer, writeError } from './error-response.ts'
 import { readRequestBody, removeTmpFiles, type BodyOptions } from './request-body.ts'
 import { requestContext } from './request-context.ts'
 import { writeResponse } from './response.ts'
+import { StreamWriter } from './stream-writer.ts'
 
 export interface HttpOptions {
   /** host:port */
@@ -87,12 +88,12 @@ export class HttpPlugin implements Plugin {
     let status: number
     try {
       const body = await readRequestBody(req, this.#opts.body, tmpFiles)
-      const payload = await this.#pool!.exec({
-        context: requestContext(req, body),
-        body: body.body,
-        codec: Flag.CODEC_JSON,
-      })
-      status = writeResponse(res, payload, req.method === 'HEAD')
+      const stream = new StreamWriter(res, this.#log)
+      const payload = await this.#pool!.exec(
+        { context: requestContext(req, body), body: body.body, codec: Flag.CODEC_JSON },
+        stream,
+      )
+      status = stream.started ? stream.status : writeResponse(res, payload, req.method === 'HEAD')
     } catch (err) {
       const answer = errorAnswer(err, this.#opts.internalErrorCode, this.#opts.pool.debug)
       status = answer.status

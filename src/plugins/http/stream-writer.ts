@@ -1,0 +1,88 @@
+// Writes a streamed worker response (frames with the STREAM bit) to the client as frames arrive,
+// with backpressure: a slow client pauses reading from the worker (spec §3.7, §4.8).
+
+import type { ServerResponse } from 'node:http'
+import type { Logger } from 'pino'
+import type { Payload } from '../../protocol/index.ts'
+import type { Worker } from '../../worker/index.ts'
+import { parseResponseContext } from './response.ts'
+
+export class StreamWriter {
+  #res: ServerResponse
+  #log: Logger
+  #abort = new AbortController()
+  #worker: Worker | null = null
+  #paused = false
+  /** Status once the final (non-1xx) head was written; 0 while nothing was. */
+  status = 0
+
+  constructor(res: ServerResponse, log: Logger) {
+    this.#res = res
+    this.#log = log
+    res.once('close', () => {
+      if (!res.writableFinished) this.#abort.abort()
+      this.#resume()
+    })
+  }
+
+  /** Aborted when the client goes away before the response is finished. */
+  get signal(): AbortSignal {
+    return this.#abort.signal
+  }
+
+  get started(): boolean {
+    return this.status !== 0
+  }
+
+  readonly onWorker = (worker: Worker): void => {
+    this.#worker = worker
+  }
+
+  /** Called from the worker's frame handler: must not throw. */
+  readonly onChunk = (payload: Payload, last: boolean): void => {
+    const res = this.#res
+    try {
+      if (!this.status) {
+        const { status, headers } = parseResponseContext(payload)
+        if (status >= 100 && status < 200 && !last) {
+          // Interim response (103 Early Hints and friends): headers now, the real head follows.
+          if (status === 103) res.writeEarlyHints(toHintHeaders(headers))
+          return
+        }
+        this.status = status
+        res.writeHead(status, headers)
+      }
+      if (payload.body.length && !res.destroyed && !res.write(payload.body) && !last) {
+        this.#pause()
+      }
+      if (last) res.end()
+    } catch (err) {
+      this.#log.error({ err: (err as Error).message }, 'cannot write streamed response')
+      this.#abort.abort()
+      res.destroy()
+    }
+  }
+
+  #pause(): void {
+    if (this.#paused || !this.#worker) return
+    this.#paused = true
+    this.#worker.pauseOutput()
+    this.#res.once('drain', () => this.#resume())
+  }
+
+  #resume(): void {
+    if (!this.#paused) return
+    this.#paused = false
+    this.#worker?.resumeOutput()
+  }
+}
+
+function toHintHeaders(flat: readonly string[]): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {}
+  for (let i = 0; i < flat.length; i += 2) {
+    const name = flat[i]!
+    const prev = out[name]
+    out[name] = prev === undefined ? flat[i + 1]! : [...[prev].flat(), flat[i + 1]!]
+  }
+  return out
+}
