@@ -6,6 +6,14 @@ import { z } from 'zod'
 import { parseRelayAddress } from '../transport/address.ts'
 import { field, looseMap, oneOf, optionalSection, root, section, stringMap } from './fields.ts'
 import {
+  headerNameList,
+  headersSchema,
+  staticSchema,
+  subnetList,
+  type HeadersConfig,
+  type StaticConfig,
+} from './http-middleware.ts'
+import {
   InvalidValue,
   describe,
   parseCommand,
@@ -21,6 +29,8 @@ import {
 
 // ---------------------------------------------------------------------------------------------
 // Types (output of validation)
+
+export type { CorsConfig, HeadersConfig, StaticConfig } from './http-middleware.ts'
 
 /** Any section Courser accepts but does not interpret: the map as written (env-expanded). */
 export type LooseSection = Record<string, unknown>
@@ -133,13 +143,15 @@ export interface HttpConfig {
   /** MB; 0 or absent = 1000 (RoadRunner's code default). */
   max_request_size: number
   raw_body: boolean
+  /** Request context encoding sent to workers: json (default; every PHP http version) or proto (RR >= 2024.1). */
+  codec: 'json' | 'proto'
   access_logs: boolean
   middleware: MiddlewareName[]
   trusted_subnets: string[]
   trusted_headers?: string[]
   uploads: UploadsConfig
-  headers?: LooseSection
-  static?: LooseSection
+  headers?: HeadersConfig
+  static?: StaticConfig
   ssl?: LooseSection
   fcgi?: LooseSection
   http2?: LooseSection
@@ -326,6 +338,12 @@ function middleware(value: unknown): MiddlewareName[] {
   })
 }
 
+/** A log level; `warning` (what Laravel Octane passes outside local) is read as `warn`. */
+function logLevel(value: unknown): LogLevel {
+  if (typeof value === 'string' && value.trim().toLowerCase() === 'warning') return 'warn'
+  return oneOf(LOG_LEVELS)(value)
+}
+
 function includeList(value: unknown): string[] {
   // RR reads `include` with GetStringSlice: a string is split on whitespace.
   if (typeof value === 'string') return value.split(/\s+/).filter((s) => s !== '')
@@ -453,13 +471,14 @@ export const httpSchema = optionalSection({
   internal_error_code: field(toStatusCode, 500),
   max_request_size: field(toUint, 1000),
   raw_body: field(toBool, false),
+  codec: field(oneOf(['json', 'proto'] as const), 'json'),
   access_logs: field(toBool, false),
   middleware: field(middleware, () => []),
-  trusted_subnets: field(toStringList, () => [...DEFAULT_TRUSTED_SUBNETS]),
-  trusted_headers: field(toStringList),
+  trusted_subnets: field(subnetList, () => [...DEFAULT_TRUSTED_SUBNETS]),
+  trusted_headers: field(headerNameList),
   uploads: uploadsSchema,
-  headers: field(looseMap),
-  static: field(looseMap),
+  headers: headersSchema,
+  static: staticSchema,
   pool: poolSchema,
   ssl: field(looseMap),
   fcgi: field(looseMap),
@@ -480,6 +499,7 @@ export const httpSchema = optionalSection({
     internal_error_code: v.internal_error_code || 500,
     max_request_size: v.max_request_size || 1000,
     raw_body: v.raw_body,
+    codec: v.codec,
     access_logs: v.access_logs,
     middleware: v.middleware,
     trusted_subnets: v.trusted_subnets,
@@ -487,7 +507,9 @@ export const httpSchema = optionalSection({
     pool: v.pool,
   }
   for (const key of ['trusted_headers'] as const) if (v[key] !== undefined) out[key] = v[key]
-  for (const key of ['headers', 'static', 'ssl', 'fcgi', 'http2', 'http3'] as const) {
+  if (v.headers !== undefined) out.headers = v.headers
+  if (v.static !== undefined) out.static = v.static
+  for (const key of ['ssl', 'fcgi', 'http2', 'http3'] as const) {
     if (v[key] !== undefined) out[key] = v[key]
   }
   return out
@@ -495,7 +517,7 @@ export const httpSchema = optionalSection({
 
 const channelShape = {
   mode: field(oneOf(LOG_MODES)),
-  level: field(oneOf(LOG_LEVELS)),
+  level: field(logLevel),
   encoding: field(oneOf(LOG_ENCODINGS)),
   line_ending: field(str),
   output: field(toStringList),
@@ -528,7 +550,7 @@ const channelsSchema = z
 export const logsSchema = section({
   ...channelShape,
   mode: field(oneOf(LOG_MODES), 'development'),
-  level: field(oneOf(LOG_LEVELS), 'debug'),
+  level: field(logLevel, 'debug'),
   line_ending: field(str, '\n'),
   output: field(toStringList, () => ['stderr']),
   err_output: field(toStringList, () => ['stderr']),

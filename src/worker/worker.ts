@@ -1,10 +1,13 @@
 // One long-lived PHP process: spawn, pid handshake, exec(payload), stop, kill (spec §3).
 
 import type { ChildProcess } from 'node:child_process'
+import { readFile } from 'node:fs/promises'
+import type { Readable } from 'node:stream'
 import type { Logger } from 'pino'
 import { CourserError } from '../errors.ts'
 import {
   Flag,
+  HEADER_SIZE,
   StreamBit,
   encodeFrame,
   encodePayloadFrame,
@@ -18,7 +21,12 @@ import {
 } from '../protocol/index.ts'
 import { PipeRelay, type Relay, type SocketListener } from '../transport/index.ts'
 import { spawnWorkerProcess } from './spawn.ts'
-import { canTransition, type WorkerState } from './worker-state.ts'
+import {
+  canTransition,
+  rrStatus,
+  type RetireReason,
+  type WorkerState,
+} from './worker-state.ts'
 
 export interface WorkerOptions {
   command: readonly string[]
@@ -28,11 +36,16 @@ export interface WorkerOptions {
   relay: 'pipes' | SocketListener
   /** Spawn plus handshake must finish within this (allocate_timeout). */
   bootTimeoutMs: number
+  /**
+   * Hard deadline per request and, while streaming, per frame (supervisor.exec_ttl): past it the
+   * worker is SIGKILLed and the request fails with ERR_WORKER_EXEC_TTL. 0 or absent = none.
+   */
+  execTtlMs?: number
   log: Logger
 }
 
 export interface ExecRequest {
-  context: string | Buffer
+  context: string | Uint8Array
   body: Buffer
   /** Frame flags byte for the request: the codec (CODEC_JSON for HTTP). */
   codec: number
@@ -60,6 +73,8 @@ interface PendingExec {
   cancelled: boolean
   cancelTimeoutMs: number
   cancelTimer: NodeJS.Timeout | null
+  /** exec_ttl deadline; restarted by every streamed frame, suspended while output is paused. */
+  ttlTimer: NodeJS.Timeout | null
 }
 
 /** Process groups of every live worker, killed if the server exits without stopping them. */
@@ -86,6 +101,11 @@ const STDERR_TAIL = 20
 /** How long stray stdout output is collected before it is reported in one log line. */
 const GARBAGE_GRACE_MS = 100
 const BOOT_CLOSE_GRACE_MS = 500
+/**
+ * A worker writes each frame with one write call, so bytes that are not a whole frame followed by
+ * silence (while we are reading) are stray output shorter than a header, or a truncated frame.
+ */
+const FRAME_STALL_MS = 1000
 
 export class Worker {
   readonly pid: number
@@ -93,9 +113,13 @@ export class Worker {
   execs = 0
   /** Set by the owner (the pool) to learn about exits it did not ask for. */
   onExit: ((worker: Worker, info: ExitInfo, cause: CourserError) => void) | null = null
+  /** When the worker last finished a request (its creation time before the first one). */
   lastUsedAt = Date.now()
 
   #state: WorkerState = 'starting'
+  #reason: RetireReason | null = null
+  #execTtlMs = 0
+  #paused = false
   #child: ChildProcess
   #relay: Relay | null = null
   #log: Logger
@@ -103,6 +127,16 @@ export class Worker {
   #stderrTail: string[] = []
   #stderrPartial = ''
   #garbage: { bytes: Buffer[]; error: CourserError; timer: NodeJS.Timeout } | null = null
+  /** The stray-output error once reported (logged once, reused by every later caller). */
+  #garbageReport: CourserError | null = null
+  /** Relay garbage handler installed by the handshake; the frame-stall watchdog reports through it. */
+  #reportGarbage: (error: CourserError, bytes: Buffer) => void = () => {}
+  /** Pipes only: stdout bytes received that are not yet part of a whole frame, and their chunks. */
+  #partial = 0
+  #tail: Buffer[] = []
+  #tailBytes = 0
+  #dataSeq = 0
+  #stallTimer: NodeJS.Timeout | null = null
   #exit: ExitInfo | null = null
   #exited: Promise<ExitInfo>
   #cause: CourserError | null = null
@@ -141,6 +175,7 @@ export class Worker {
     }
     child.on('error', () => {}) // errors surface through 'exit' and the relay
     const worker = new Worker(child, opts.log)
+    worker.#execTtlMs = opts.execTtlMs ?? 0
     try {
       await worker.#handshake(opts)
     } catch (err) {
@@ -159,8 +194,33 @@ export class Worker {
     return this.#cause
   }
 
+  /** Why the worker is being (or was) taken out of service; null while it is in good standing. */
+  get reason(): RetireReason | null {
+    return this.#reason
+  }
+
+  /** Records why the worker is to be retired; the first reason sticks. */
+  setReason(reason: RetireReason): void {
+    this.#reason ??= reason
+  }
+
+  /** RoadRunner's numeric status and name, as `informer.Workers` reports them (spec §3.6). */
+  get status(): { code: number; name: string } {
+    return rrStatus(this.#state, this.#reason)
+  }
+
+  /** Resident set size in bytes (VmRSS from /proc), or null when unknown or exited. */
+  rss(): Promise<number | null> {
+    return this.#exit ? Promise.resolve(null) : readRss(this.pid)
+  }
+
   get exited(): Promise<ExitInfo> {
     return this.#exited
+  }
+
+  /** A request is in flight (including a cancelled stream being drained). */
+  get busy(): boolean {
+    return this.#pending !== null
   }
 
   /**
@@ -186,7 +246,9 @@ export class Worker {
         cancelled: false,
         cancelTimeoutMs: 0,
         cancelTimer: null,
+        ttlTimer: null,
       }
+      this.#armExecTtl(this.#pending)
       this.#relay!.send(frame)
     })
   }
@@ -214,17 +276,30 @@ export class Worker {
     }, timeoutMs)
   }
 
-  /** Stops reading the worker's output (the client is slow); the worker blocks once the pipe is full. */
+  /**
+   * Stops reading the worker's output (the client is slow); the worker blocks once the pipe is full.
+   * The exec_ttl clock stops meanwhile: the wait is the client's, not the worker's.
+   */
   pauseOutput(): void {
+    this.#paused = true
     this.#relay?.pause()
+    const pending = this.#pending
+    if (pending?.ttlTimer) {
+      clearTimeout(pending.ttlTimer)
+      pending.ttlTimer = null
+    }
   }
 
   resumeOutput(): void {
+    if (!this.#paused) return
+    this.#paused = false
     this.#relay?.resume()
+    if (this.#pending) this.#armExecTtl(this.#pending)
   }
 
   /** Marks a busy worker to be retired as soon as its current request ends. */
-  retire(): void {
+  retire(reason?: RetireReason): void {
+    if (reason) this.setReason(reason)
     if (this.#state === 'working') this.#transition('retiring')
   }
 
@@ -299,6 +374,7 @@ export class Worker {
         this.#relay = relay
         relay.setHandlers({
           frame: (frame) => {
+            this.#partial -= HEADER_SIZE + 4 * frame.options.length + frame.payload.length
             if (this.#state !== 'starting') return this.#onFrame(frame)
             try {
               parsePidReply(frame)
@@ -308,7 +384,7 @@ export class Worker {
               settle(err as Error)
             }
           },
-          garbage: (error, bytes) => {
+          garbage: (this.#reportGarbage = (error, bytes) => {
             this.#onGarbage(error, bytes)
             if (this.#state === 'starting' && this.#garbage && !settled) {
               // Report once the burst of stray output is over (or the process died).
@@ -318,7 +394,7 @@ export class Worker {
                 if (e) settle(e)
               }, GARBAGE_GRACE_MS)
             }
-          },
+          }),
           close: () => {},
         })
       }
@@ -326,6 +402,7 @@ export class Worker {
       if (opts.relay === 'pipes') {
         const relay = new PipeRelay(child.stdin!, child.stdout!)
         attach(relay)
+        this.#watchStdout(child.stdout!)
         relay.send(encodePidRequest(process.pid))
       } else {
         // Socket workers may print to stdout freely; it is logged like stderr.
@@ -357,6 +434,7 @@ export class Worker {
     }
     if (frame.flags & Flag.ERROR) {
       this.#finish()
+      clearTimers(pending)
       pending.reject(new CourserError('ERR_WORKER_SOFT_ERROR', frame.payload.toString('utf8')))
       return
     }
@@ -368,6 +446,7 @@ export class Worker {
       return
     }
     if (payload.stream & StreamBit.STREAM) {
+      pending.ttlTimer?.refresh()
       if (payload.stream & StreamBit.PING) this.#relay?.send(PONG)
       const first = pending.head === null
       pending.head ??= payload
@@ -378,7 +457,7 @@ export class Worker {
       return
     }
     this.#finish()
-    if (pending.cancelTimer) clearTimeout(pending.cancelTimer)
+    clearTimers(pending)
     if (!pending.head) {
       pending.resolve(payload)
       return
@@ -401,6 +480,7 @@ export class Worker {
   }
 
   #onGarbage(error: CourserError, bytes: Buffer): void {
+    this.#clearStall()
     if (this.#garbage) {
       this.#garbage.bytes.push(bytes)
       return
@@ -415,20 +495,107 @@ export class Worker {
     }
   }
 
+  /**
+   * The stray output as an error, once its burst is over. The first call also logs it, once, as the
+   * worker's output (the pid is on every line of this logger).
+   */
   #garbageError(): CourserError | null {
+    if (this.#garbageReport) return this.#garbageReport
     const g = this.#garbage
     if (!g) return null
     clearTimeout(g.timer)
     const bytes = Buffer.concat(g.bytes)
     const exit = this.#exit ? ` (exit ${describeExit(this.#exit)})` : ''
-    if (g.error.code === 'ERR_WORKER_FILE_NOT_FOUND') {
-      return new CourserError('ERR_WORKER_FILE_NOT_FOUND', `${quote(bytes)}${exit}`)
-    }
-    return new CourserError(
-      'ERR_WORKER_STDOUT',
-      `worker printed ${quote(bytes)}${exit}; use STDERR (error_log) for output, stdout carries frames`,
-      { cause: g.error },
+    const text = quote(bytes)
+    this.#log.warn(
+      { stream: 'stdout', worker_output: text, bytes: bytes.length, code: g.error.code },
+      `worker wrote to stdout: ${text}`,
     )
+    if (g.error.code === 'ERR_WORKER_FILE_NOT_FOUND') {
+      this.#garbageReport = new CourserError('ERR_WORKER_FILE_NOT_FOUND', `${text}${exit}`)
+    } else {
+      const what =
+        g.error.code === 'ERR_FRAME_TRUNCATED'
+          ? `worker ${this.pid} wrote ${bytes.length} bytes that are not a whole frame, then nothing for ${FRAME_STALL_MS} ms`
+          : `worker ${this.pid} printed`
+      this.#garbageReport = new CourserError(
+        'ERR_WORKER_STDOUT',
+        `${what}: ${text}${exit}; use STDERR (error_log) for output, stdout carries frames`,
+        { cause: g.error },
+      )
+    }
+    return this.#garbageReport
+  }
+
+  /**
+   * Pipes relay: counts stdout bytes that are not yet part of a whole frame. If some stay pending
+   * while nothing arrives for FRAME_STALL_MS (and we are reading), they are reported as stray output.
+   * Without this, `echo "ok\n"` from an idle worker would sit in the decoder and fail a later request.
+   */
+  #watchStdout(stdout: Readable): void {
+    // Registered after the relay's own listener: the frames in `chunk` have been subtracted already.
+    stdout.on('data', (chunk: Buffer) => {
+      this.#partial += chunk.length
+      this.#dataSeq++
+      if (this.#partial <= 0 || this.#garbage) {
+        this.#partial = Math.max(this.#partial, 0)
+        this.#tail = []
+        this.#tailBytes = 0
+        this.#clearStall()
+        return
+      }
+      this.#tail.push(chunk)
+      this.#tailBytes += chunk.length
+      while (this.#tail.length > 1 && this.#tailBytes - this.#tail[0]!.length >= this.#partial) {
+        this.#tailBytes -= this.#tail.shift()!.length
+      }
+      this.#armStall()
+    })
+  }
+
+  #armStall(): void {
+    if (this.#stallTimer) return
+    const seq = this.#dataSeq
+    this.#stallTimer = setTimeout(() => {
+      // setImmediate: let the poll phase deliver any bytes already waiting in the pipe first.
+      setImmediate(() => {
+        this.#stallTimer = null
+        if (this.#partial <= 0 || this.#garbage || this.#exit) return
+        if (this.#dataSeq !== seq || this.#paused) {
+          this.#armStall()
+          return
+        }
+        const pendingBytes = Buffer.concat(this.#tail).subarray(this.#tailBytes - this.#partial)
+        this.#reportGarbage(
+          new CourserError('ERR_FRAME_TRUNCATED', `${pendingBytes.length} bytes`),
+          pendingBytes,
+        )
+      })
+    }, FRAME_STALL_MS)
+    this.#stallTimer.unref()
+  }
+
+  #clearStall(): void {
+    if (this.#stallTimer) clearTimeout(this.#stallTimer)
+    this.#stallTimer = null
+  }
+
+  #armExecTtl(pending: PendingExec): void {
+    const ms = this.#execTtlMs
+    if (!ms || this.#paused) return
+    if (pending.ttlTimer) clearTimeout(pending.ttlTimer)
+    pending.ttlTimer = setTimeout(() => {
+      pending.ttlTimer = null
+      if (this.#pending !== pending) return
+      this.setReason('exec_ttl')
+      const what = pending.head ? 'no stream frame' : 'no response'
+      this.#fail(
+        new CourserError(
+          'ERR_WORKER_EXEC_TTL',
+          `${what} from worker ${this.pid} within exec_ttl (${ms} ms); the worker was killed`,
+        ),
+      )
+    }, ms)
   }
 
   #bootExitError(info: ExitInfo): CourserError {
@@ -450,12 +617,13 @@ export class Worker {
     if (this.#state !== 'stopped' && this.#state !== 'errored') this.#transition('errored')
     const pending = this.#pending
     this.#pending = null
-    if (pending?.cancelTimer) clearTimeout(pending.cancelTimer)
+    if (pending) clearTimers(pending)
     pending?.reject(err)
     this.kill()
   }
 
   #onProcessExit(info: ExitInfo): void {
+    this.#clearStall()
     this.#relay?.close()
     const wasStopping = this.#state === 'stopping'
     const cause =
@@ -469,7 +637,7 @@ export class Worker {
     this.#transition('stopped')
     const pending = this.#pending
     this.#pending = null
-    if (pending?.cancelTimer) clearTimeout(pending.cancelTimer)
+    if (pending) clearTimers(pending)
     pending?.reject(cause)
     this.onExit?.(this, info, cause)
   }
@@ -507,4 +675,22 @@ export class Worker {
 
 export function describeExit(info: ExitInfo): string {
   return info.signal ? `signal ${info.signal}` : `code ${info.code}`
+}
+
+function clearTimers(pending: PendingExec): void {
+  if (pending.cancelTimer) clearTimeout(pending.cancelTimer)
+  if (pending.ttlTimer) clearTimeout(pending.ttlTimer)
+  pending.cancelTimer = null
+  pending.ttlTimer = null
+}
+
+/** VmRSS of a process in bytes, from /proc/<pid>/status (Linux); null when unavailable. */
+export async function readRss(pid: number): Promise<number | null> {
+  try {
+    const status = await readFile(`/proc/${pid}/status`, 'latin1')
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(status)
+    return m ? Number(m[1]) * 1024 : null
+  } catch {
+    return null
+  }
 }

@@ -2,12 +2,15 @@
 
 import { resolve } from 'node:path'
 import { loadConfig, type CourserConfig } from '../../config/index.ts'
-import { Container } from '../../container/index.ts'
+import { Container, type Plugin } from '../../container/index.ts'
 import { CourserError } from '../../errors.ts'
-import { createLogger, type Logger } from '../../logger.ts'
+import { channel, createLogger, type Logger } from '../../logger.ts'
+import { buildMiddleware, type Middleware } from '../../plugins/http/middleware/index.ts'
 import { HttpPlugin, type HttpOptions } from '../../plugins/http/plugin.ts'
 import { ServerPlugin } from '../../plugins/server/plugin.ts'
 import type { GlobalOptions } from '../main.ts'
+import { writePidFile } from '../pid-file.ts'
+import { createRpcPlugin, registerControlPlugins } from '../plugins.ts'
 
 const MB = 1024 * 1024
 
@@ -22,16 +25,36 @@ export async function serveCommand(opts: GlobalOptions): Promise<void> {
     mode: config.logs.mode,
     level: config.logs.level,
     encoding: config.logs.encoding,
-    output: config.logs.output[0],
+    output: config.logs.output,
+    channels: config.logs.channels,
   })
   const container = buildContainer(config, log)
   await container.serve()
+  if (opts.pid) writePidFile()
   log.info({ config: config.file }, 'courser is serving')
   handleSignals(container, log)
 }
 
-export function buildContainer(config: CourserConfig, log: Logger): Container {
+/** What the programmatic API (src/index.ts) adds to what the config file says. */
+export interface ContainerExtras {
+  /** Run after the http.middleware list, just before PHP. */
+  middleware?: Middleware[]
+}
+
+export function buildContainer(
+  config: CourserConfig,
+  log: Logger,
+  extras: ContainerExtras = {},
+): Container {
   const container = new Container(log)
+  const plugins: Plugin[] = []
+  const register = (plugin: Plugin): void => {
+    plugins.push(plugin)
+    container.register(plugin)
+  }
+  const rpc = createRpcPlugin(config, log)
+  if (rpc) register(rpc)
+  let http: HttpPlugin | null = null
   if (!config.server) {
     if (config.http) {
       throw new CourserError(
@@ -39,6 +62,7 @@ export function buildContainer(config: CourserConfig, log: Logger): Container {
         `${config.file}: server: the http plugin needs server.command`,
       )
     }
+    registerControlPlugins(container, config, log, { rpc, http, plugins: () => plugins })
     return container
   }
   const server = new ServerPlugin(
@@ -47,14 +71,22 @@ export function buildContainer(config: CourserConfig, log: Logger): Container {
       env: { ...config.dotenv, ...config.server.env },
       relay: config.server.relay,
       cwd: config.workdir,
-      rpc: config.rpc?.listen_set ? config.rpc.listen : undefined,
+      rpc: config.rpc?.listen_set && rpc ? () => rpc.address : undefined,
     },
-    log.child({ plugin: 'server' }),
+    channel(log, 'server'),
   )
-  container.register(server)
+  register(server)
   if (config.http) {
-    container.register(new HttpPlugin(httpOptions(config), server, log.child({ plugin: 'http' })))
+    const httpLog = channel(log, 'http')
+    const opts = httpOptions(config)
+    opts.middleware = [
+      ...buildMiddleware(config.http, { workdir: config.workdir, log: httpLog }),
+      ...(extras.middleware ?? []),
+    ]
+    http = new HttpPlugin(opts, server, httpLog)
+    register(http)
   }
+  registerControlPlugins(container, config, log, { rpc, http, plugins: () => plugins })
   return container
 }
 
@@ -65,6 +97,7 @@ function httpOptions(config: CourserConfig): HttpOptions {
     address: http.address,
     internalErrorCode: http.internal_error_code,
     accessLogs: http.access_logs,
+    codec: http.codec,
     body: {
       maxBytes: http.max_request_size * MB,
       rawBody: http.raw_body,
@@ -81,6 +114,13 @@ function httpOptions(config: CourserConfig): HttpOptions {
       streamTimeoutMs: pool.stream_timeout,
       maxQueueSize: pool.max_queue_size,
       debug: pool.debug,
+      supervisor: {
+        watchTickMs: pool.supervisor.watch_tick,
+        ttlMs: pool.supervisor.ttl,
+        idleTtlMs: pool.supervisor.idle_ttl,
+        execTtlMs: pool.supervisor.exec_ttl,
+        maxWorkerMemoryMb: pool.supervisor.max_worker_memory,
+      },
     },
   }
 }

@@ -3,13 +3,17 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Plugin } from '../../container/index.ts'
-import { isCourserError } from '../../errors.ts'
+import { isCourserError, type ErrorCode } from '../../errors.ts'
 import type { Pool } from '../../pool/index.ts'
 import { Flag } from '../../protocol/index.ts'
 import type { PoolSettings, ServerPlugin } from '../server/plugin.ts'
 import { errorAnswer, writeError } from './error-response.ts'
+import { middlewareErrorHandler } from './middleware/on-error.ts'
+import { compose, type Middleware } from './middleware/types.ts'
 import { readRequestBody, removeTmpFiles, type BodyOptions } from './request-body.ts'
 import { requestContext } from './request-context.ts'
+import { logRequest, type HttpObserver, type RequestEvent } from './request-log.ts'
+import { requestContextProto } from './proto-codec.ts'
 import { writeResponse } from './response.ts'
 import { StreamWriter } from './stream-writer.ts'
 
@@ -18,8 +22,12 @@ export interface HttpOptions {
   address: string
   internalErrorCode: number
   accessLogs: boolean
+  /** Request context encoding: json (default) or proto (RoadRunner >= 2024.1 wire format). */
+  codec?: 'json' | 'proto'
   body: BodyOptions
   pool: PoolSettings
+  /** Connect-style middleware in front of the workers, outermost first (http.middleware + user's). */
+  middleware?: Middleware[]
 }
 
 export class HttpPlugin implements Plugin {
@@ -30,11 +38,17 @@ export class HttpPlugin implements Plugin {
   #serverPlugin: ServerPlugin
   #pool: Pool | null = null
   #server: Server | null = null
+  #observers: HttpObserver[] = []
 
   constructor(opts: HttpOptions, server: ServerPlugin, log: Logger) {
     this.#opts = opts
     this.#serverPlugin = server
     this.#log = log
+  }
+
+  /** Adds an observer of finished requests (metrics). */
+  addObserver(observer: HttpObserver): void {
+    this.#observers.push(observer)
   }
 
   get pool(): Pool | null {
@@ -50,9 +64,12 @@ export class HttpPlugin implements Plugin {
   async serve(): Promise<void> {
     this.#pool = this.#serverPlugin.createPool('http', this.#opts.pool, this.#log)
     await this.#pool.start()
-    const server = createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
-      void this.#handle(req, res)
-    })
+    const handler = compose(
+      this.#opts.middleware ?? [],
+      (req, res) => void this.#handle(req, res),
+      middlewareErrorHandler(this.#log, this.#opts.internalErrorCode, this.#opts.pool.debug),
+    )
+    const server = createServer({ keepAliveTimeout: 65_000 }, handler)
     this.#server = server
     const { host, port } = splitAddress(this.#opts.address)
     await new Promise<void>((resolve, reject) => {
@@ -84,22 +101,27 @@ export class HttpPlugin implements Plugin {
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const started = process.hrtime.bigint()
+    const startedAt = Date.now()
     const tmpFiles: string[] = []
     let status: number
+    let code: ErrorCode | undefined
     try {
       const body = await readRequestBody(req, this.#opts.body, tmpFiles)
       const stream = new StreamWriter(res, this.#log)
       const payload = await this.#pool!.exec(
-        { context: requestContext(req, body), body: body.body, codec: Flag.CODEC_JSON },
+        this.#opts.codec === 'proto'
+          ? { context: requestContextProto(req, body), body: body.body, codec: Flag.CODEC_PROTO }
+          : { context: requestContext(req, body), body: body.body, codec: Flag.CODEC_JSON },
         stream,
       )
       status = stream.started ? stream.status : writeResponse(res, payload, req.method === 'HEAD')
     } catch (err) {
       const answer = errorAnswer(err, this.#opts.internalErrorCode, this.#opts.pool.debug)
       status = answer.status
+      code = isCourserError(err) ? err.code : undefined
       this.#log.error(
         {
-          code: isCourserError(err) ? err.code : undefined,
+          code,
           method: req.method,
           URI: req.url,
           status,
@@ -110,18 +132,10 @@ export class HttpPlugin implements Plugin {
       writeError(res, answer)
     }
     if (tmpFiles.length) res.once('close', () => removeTmpFiles(tmpFiles))
-    if (this.#opts.accessLogs) {
-      this.#log.info(
-        {
-          method: req.method,
-          status,
-          URI: req.url,
-          remote_address: req.socket.remoteAddress,
-          elapsed: Number(process.hrtime.bigint() - started) / 1e6,
-        },
-        'http log',
-      )
-    }
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    const event: RequestEvent = { method: req.method ?? '', status, seconds, code }
+    logRequest(this.#log, req, event, startedAt, this.#opts.accessLogs)
+    for (const observer of this.#observers) observer.onRequest(event)
   }
 }
 

@@ -1,4 +1,4 @@
-// Builds RoadRunner's JSON request context (spec §4.1, §4.2) straight into a string.
+// Builds RoadRunner's request context (spec §4.1, §4.2); the JSON form goes straight into a string.
 
 import type { IncomingMessage } from 'node:http'
 import type { TLSSocket } from 'node:tls'
@@ -19,8 +19,8 @@ export function canonicalHeaderKey(key: string): string {
   return out
 }
 
-/** Headers as `{Name: [values]}`; Host and Transfer-Encoding are left out, as Go's server does. */
-export function headersJson(raw: readonly string[]): string {
+/** Request headers by canonical name; Host and Transfer-Encoding are left out, as Go's server does. */
+export function headerMap(raw: readonly string[]): Map<string, string[]> {
   const map = new Map<string, string[]>()
   for (let i = 0; i < raw.length; i += 2) {
     const name = canonicalHeaderKey(raw[i]!)
@@ -29,18 +29,23 @@ export function headersJson(raw: readonly string[]): string {
     if (list) list.push(raw[i + 1]!)
     else map.set(name, [raw[i + 1]!])
   }
+  return map
+}
+
+/** Headers as `{Name: [values]}`. */
+export function headersJson(raw: readonly string[]): string {
   let out = '{'
-  for (const [name, values] of map) {
+  for (const [name, values] of headerMap(raw)) {
     if (out.length > 1) out += ','
     out += JSON.stringify(name) + ':' + JSON.stringify(values)
   }
   return out + '}'
 }
 
-/** Cookies as `{name: value}`; values URL-unescaped, undecodable ones dropped (Go's behaviour). */
-export function cookiesJson(header: string | undefined): string {
-  if (!header) return '{}'
+/** Cookies by name; values URL-unescaped, undecodable ones dropped (Go's behaviour). */
+export function cookieMap(header: string | undefined): Record<string, string> {
   const cookies: Record<string, string> = {}
+  if (!header) return cookies
   for (const part of header.split(';')) {
     const eq = part.indexOf('=')
     if (eq < 0) continue
@@ -55,13 +60,29 @@ export function cookiesJson(header: string | undefined): string {
       // Go's url.QueryUnescape fails on bad escapes and RR drops the cookie.
     }
   }
-  return JSON.stringify(cookies)
+  return cookies
 }
 
-/** Client address without the port; IPv4-mapped IPv6 shown as plain IPv4, as Go reports it. */
-export function remoteAddr(req: IncomingMessage): string {
+export function cookiesJson(header: string | undefined): string {
+  return header ? JSON.stringify(cookieMap(header)) : '{}'
+}
+
+const resolvedAddrs = new WeakMap<IncomingMessage, string>()
+
+/** Replaces the client address the worker sees (the proxy_ip_parser middleware's result). */
+export function setRemoteAddr(req: IncomingMessage, addr: string): void {
+  resolvedAddrs.set(req, addr)
+}
+
+/** Address of the TCP peer without the port; IPv4-mapped IPv6 shown as plain IPv4, as Go does. */
+export function peerAddr(req: IncomingMessage): string {
   const addr = req.socket.remoteAddress ?? ''
   return addr.startsWith('::ffff:') && addr.includes('.') ? addr.slice(7) : addr
+}
+
+/** Client address: the one middleware resolved (setRemoteAddr), else the TCP peer's. */
+export function remoteAddr(req: IncomingMessage): string {
+  return resolvedAddrs.get(req) ?? peerAddr(req)
 }
 
 const CRLF = /[\r\n]/g
@@ -72,7 +93,8 @@ export interface ContextParts {
   uploads: string
 }
 
-export function requestContext(req: IncomingMessage, parts: ContextParts): string {
+/** The request line pieces every codec needs: absolute uri (CR/LF removed) and raw query. */
+export function requestTarget(req: IncomingMessage): { uri: string; rawQuery: string } {
   const url = req.url ?? '/'
   const q = url.indexOf('?')
   const rawQuery = q < 0 ? '' : url.slice(q + 1).replace(CRLF, '')
@@ -82,7 +104,12 @@ export function requestContext(req: IncomingMessage, parts: ContextParts): strin
     const scheme = (req.socket as TLSSocket).encrypted ? 'https://' : 'http://'
     uri = scheme + (req.headers.host ?? '') + url
   }
-  uri = uri.replace(CRLF, '')
+  return { uri: uri.replace(CRLF, ''), rawQuery }
+}
+
+/** RoadRunner's JSON request context (RR <= 2023.3 wire format; every PHP http version reads it). */
+export function requestContext(req: IncomingMessage, parts: ContextParts): string {
+  const { uri, rawQuery } = requestTarget(req)
   return (
     '{"remoteAddr":' +
     JSON.stringify(remoteAddr(req)) +

@@ -3,6 +3,7 @@
 import type { ServerResponse } from 'node:http'
 import { CourserError } from '../../errors.ts'
 import { Flag, type Payload } from '../../protocol/index.ts'
+import { decodeResponseProto } from './proto-codec.ts'
 
 interface ResponseContext {
   status?: unknown
@@ -11,12 +12,8 @@ interface ResponseContext {
 
 /** Decodes `{"status":N,"headers":{name:[values]}}`; tolerant of `[]` headers and string values. */
 export function parseResponseContext(payload: Payload): { status: number; headers: string[] } {
-  if (payload.codec & Flag.CODEC_PROTO) {
-    throw new CourserError(
-      'ERR_HTTP_BAD_RESPONSE',
-      'protobuf (flags 0x80) responses are not supported yet; use a JSON-mode worker',
-    )
-  }
+  // RR >= 2024.1 only accepts 0x80; we take either codec, chosen by the flags byte (spec §8).
+  if (payload.codec & Flag.CODEC_PROTO) return decodeResponseProto(payload.context)
   if (payload.context.length === 0) return { status: 200, headers: [] }
   let ctx: ResponseContext
   try {
