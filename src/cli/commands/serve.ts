@@ -46,7 +46,8 @@ export function buildContainer(
   log: Logger,
   extras: ContainerExtras = {},
 ): Container {
-  const container = new Container(log)
+  // Each plugin may take its pool's whole destroy_timeout to stop gracefully, plus a margin.
+  const container = new Container(log, (config.http?.pool.destroy_timeout ?? 0) + 10_000)
   const plugins: Plugin[] = []
   const register = (plugin: Plugin): void => {
     plugins.push(plugin)

@@ -9,24 +9,28 @@ export interface ErrorAnswer {
   body: string
 }
 
+const TEXT = { 'Content-Type': 'text/plain; charset=utf-8' }
+const HTML = { 'Content-Type': 'text/html; charset=utf-8' }
+
 export function errorAnswer(err: unknown, internalErrorCode: number, debug: boolean): ErrorAnswer {
   const code = isCourserError(err) ? err.code : undefined
   switch (code) {
     case 'ERR_HTTP_BODY_TOO_LARGE':
       return { status: 413, headers: {}, body: '' }
     case 'ERR_HTTP_BAD_FORM':
-      return { status: 400, headers: {}, body: (err as Error).message }
+      // Plain text: the message quotes client-chosen field names.
+      return { status: 400, headers: TEXT, body: (err as Error).message }
     case 'ERR_POOL_NO_WORKERS':
     case 'ERR_POOL_QUEUE_FULL':
     case 'ERR_POOL_BOOT_FAILING':
     case 'ERR_POOL_DESTROYED':
       return {
         status: internalErrorCode,
-        headers: { 'No-Workers': 'true' },
+        headers: { 'No-Workers': 'true', ...(debug ? HTML : {}) },
         body: debugBody(err, debug),
       }
     default:
-      return { status: internalErrorCode, headers: {}, body: debugBody(err, debug) }
+      return { status: internalErrorCode, headers: debug ? HTML : {}, body: debugBody(err, debug) }
   }
 }
 
@@ -44,7 +48,6 @@ export function writeError(res: ServerResponse, answer: ErrorAnswer): void {
   }
   res.writeHead(answer.status, {
     ...answer.headers,
-    ...(answer.body ? { 'Content-Type': 'text/html; charset=utf-8' } : {}),
     'Content-Length': Buffer.byteLength(answer.body),
   })
   res.end(answer.body)

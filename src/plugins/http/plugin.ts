@@ -1,5 +1,6 @@
 // The http plugin: a node:http server whose requests become worker payloads (spec §4).
 
+import { rmSync } from 'node:fs'
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Plugin } from '../../container/index.ts'
@@ -71,18 +72,17 @@ export class HttpPlugin implements Plugin {
     )
     const server = createServer({ keepAliveTimeout: 65_000 }, handler)
     this.#server = server
-    const { host, port } = splitAddress(this.#opts.address)
+    const target = listenTarget(this.#opts.address)
+    if ('path' in target) rmSync(target.path, { force: true })
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject)
-      server.listen({ host, port }, () => {
+      server.listen(target, () => {
         server.off('error', reject)
         resolve()
       })
     })
-    this.#log.info(
-      { address: `${host}:${this.port}` },
-      `http server listening on ${host}:${this.port}`,
-    )
+    const where = 'path' in target ? `unix://${target.path}` : `${target.host}:${this.port}`
+    this.#log.info({ address: where }, `http server listening on ${where}`)
   }
 
   async stop(): Promise<void> {
@@ -139,8 +139,11 @@ export class HttpPlugin implements Plugin {
   }
 }
 
-function splitAddress(address: string): { host: string; port: number } {
-  const i = address.lastIndexOf(':')
-  const host = address.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0'
-  return { host, port: Number(address.slice(i + 1)) }
+/** `host:port`, `tcp://host:port` or `unix://path` (the forms the config accepts). */
+function listenTarget(address: string): { host: string; port: number } | { path: string } {
+  if (address.startsWith('unix://')) return { path: address.slice('unix://'.length) }
+  const hostPort = address.replace(/^tcp:\/\//, '')
+  const i = hostPort.lastIndexOf(':')
+  const host = hostPort.slice(0, i).replace(/^\[|\]$/g, '') || '0.0.0.0'
+  return { host, port: Number(hostPort.slice(i + 1)) }
 }

@@ -49,17 +49,27 @@ export class StreamWriter {
           if (status === 103) res.writeEarlyHints(toHintHeaders(headers))
           return
         }
+        if (!Number.isInteger(status) || status < 200 || status > 599) {
+          throw new Error(`unknown status code from worker: ${status}`)
+        }
         this.status = status
         res.writeHead(status, headers)
       }
       if (payload.body.length && !res.destroyed && !res.write(payload.body) && !last) {
         this.#pause()
       }
+      // A compressing middleware buffers output: push each frame out as it arrives.
+      if (!last) (res as { flush?: () => void }).flush?.()
       if (last) res.end()
     } catch (err) {
       this.#log.error({ err: (err as Error).message }, 'cannot write streamed response')
       this.#abort.abort()
-      res.destroy()
+      if (!res.headersSent) {
+        // Nothing sent yet: answer 500 now, as writeResponse does for a bad status.
+        this.status = 500
+        res.writeHead(500, { 'Content-Length': 0 })
+        res.end()
+      } else res.destroy()
     }
   }
 
