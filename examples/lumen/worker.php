@@ -31,6 +31,8 @@ use Laravel\Lumen\Application;
 use Psr\Http\Message\ResponseInterface;
 use Psr\Http\Message\ServerRequestInterface;
 use Symfony\Component\HttpFoundation\Response;
+use Symfony\Component\HttpFoundation\StreamedResponse;
+use Courser\Payload;
 
 require __DIR__.'/../../php/autoload.php';
 
@@ -63,9 +65,14 @@ while (true) {
     $response = null;
     try {
         $response = $app->dispatch($bridge->toIlluminate($request));
-        [$status, $body, $headers] = $bridge->fromSymfony($response);
-        $http->respond($status, $body, $headers);
-        $responded = true;
+        if ($response instanceof StreamedResponse) {
+            $responded = true; // frames go out as the app flushes; errors can no longer become a 500
+            $bridge->stream($http, $response);
+        } else {
+            [$status, $body, $headers] = $bridge->fromSymfony($response);
+            $http->respond($status, $body, $headers);
+            $responded = true;
+        }
 
         $bridge->terminate($response);
     } catch (Throwable $e) {
@@ -208,6 +215,38 @@ final class LumenBridge
         }
 
         return [$response->getStatusCode(), $content, $headers];
+    }
+
+    /**
+     * Streams a StreamedResponse: everything the callback prints goes out as a frame each time it
+     * flushes (or every 8 KiB), so SSE and long downloads reach the client as they are produced.
+     * After the client went away (STOP) the rest of the output is discarded.
+     */
+    public function stream(HttpWorker $http, StreamedResponse $response): void
+    {
+        $headers = $response->headers->allPreserveCaseWithoutCookies();
+        foreach ($response->headers->getCookies() as $cookie) {
+            $headers['Set-Cookie'][] = (string) $cookie;
+        }
+        $header = HttpWorker::encodeContext($response->getStatusCode(), $headers);
+        $stream = $http->getWorker()->openStream();
+        $level = ob_get_level();
+        ob_start(static function (string $buffer) use ($stream, &$header): string {
+            if ($buffer !== '' && !$stream->isStopped()) {
+                $stream->send(new Payload($buffer, $header));
+                $header = '';
+            }
+            return '';
+        }, 8192);
+        try {
+            $response->sendContent();
+        } finally {
+            while (ob_get_level() > $level) {
+                ob_end_flush();
+            }
+            // Nothing printed: the status and headers still have to go out, on the last frame.
+            $stream->end(new Payload('', $header));
+        }
     }
 
     /** Terminable middleware (Lumen's handle() does this before sending; we do it after). */

@@ -68,6 +68,19 @@ final class HttpWorker
         );
     }
 
+    /**
+     * Sends 103 Early Hints (e.g. Link: </app.css>; rel=preload) before the real response: a STREAM
+     * frame with status 103 and no body; the server forwards it as an interim response.
+     *
+     * @param array<string, string|array<string>> $headers
+     */
+    public function sendEarlyHints(array $headers): void
+    {
+        $this->worker->getRelay()->send(
+            Frame::pack(Frame::CODEC_JSON, $context = self::encodeContext(103, $headers), [strlen($context)], Frame::STREAM),
+        );
+    }
+
     /** @param array<array-key, mixed> $headers */
     public static function encodeContext(int $status, array $headers): string
     {
