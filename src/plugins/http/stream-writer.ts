@@ -90,7 +90,8 @@ export class StreamWriter {
 function toHintHeaders(flat: readonly string[]): Record<string, string | string[]> {
   const out: Record<string, string | string[]> = {}
   for (let i = 0; i < flat.length; i += 2) {
-    const name = flat[i]!
+    // Node's writeEarlyHints looks the Link header up as `link`.
+    const name = flat[i]!.toLowerCase()
     const prev = out[name]
     out[name] = prev === undefined ? flat[i + 1]! : [...[prev].flat(), flat[i + 1]!]
   }
