@@ -103,6 +103,27 @@ for (const { lib, skip } of libraries) {
       assert.ok(pids.size <= 2, 'a worker was replaced after a soft error')
     })
 
+    await t.test(
+      'a Generator body streams; a client leaving mid-stream does not cost the worker',
+      async () => {
+        const res = await fetch(`${h.base}/stream?n=30`)
+        const text = await res.text()
+        assert.equal(text.length, 30_000)
+        assert.equal(text.slice(29_000, 29_001), String.fromCharCode(97 + (29 % 26)))
+        const ac = new AbortController()
+        const long = await fetch(`${h.base}/stream?n=1000000`, { signal: ac.signal })
+        const reader = long.body!.getReader()
+        await reader.read()
+        ac.abort()
+        await reader.cancel().catch(() => {})
+        for (let i = 0; i < 4; i++) {
+          const ok = await fetch(`${h.base}/pid`)
+          assert.equal(ok.status, 200)
+          await ok.arrayBuffer()
+        }
+      },
+    )
+
     await t.test('Worker::stop() re-runs the request on another worker', async () => {
       const res = await fetch(`${h.base}/stop?m=${lib}-${process.pid}-${Date.now()}`)
       assert.equal(res.status, 201)
