@@ -42,11 +42,23 @@ export function parseResponseContext(payload: Payload): { status: number; header
 export function writeResponse(res: ServerResponse, payload: Payload, head: boolean): number {
   const { status, headers } = parseResponseContext(payload)
   if (!Number.isInteger(status) || status < 200 || status > 599) {
-    // RoadRunner answers 500 with this text for a status it cannot write (1xx arrives with issue #3).
+    // RoadRunner answers 500 with this text for a status it cannot write.
     const text = `unknown status code from worker: ${status}`
-    res.writeHead(500, { 'Content-Type': 'text/plain; charset=utf-8' })
+    res.writeHead(500, {
+      'Content-Type': 'text/plain; charset=utf-8',
+      'Content-Length': Buffer.byteLength(text),
+    })
     res.end(text)
     return 500
+  }
+  const trailers = takeTrailers(headers)
+  if (trailers) {
+    // Trailers need chunked encoding: no Content-Length.
+    res.writeHead(status, headers)
+    res.write(payload.body)
+    res.addTrailers(trailers)
+    res.end()
+    return status
   }
   // writeHead with a header list sends the head at once, so Node cannot add Content-Length itself;
   // without it every response would be chunked.
@@ -56,6 +68,27 @@ export function writeResponse(res: ServerResponse, payload: Payload, head: boole
   res.writeHead(status, headers)
   res.end(payload.body)
   return status
+}
+
+/**
+ * RoadRunner's trailer rule (spec §4.8): the headers named in `Trailer` move from the head to the
+ * trailers (the `Trailer` header itself stays, announcing them). Mutates `flat`.
+ */
+export function takeTrailers(flat: string[]): [string, string][] | null {
+  const names = new Set<string>()
+  for (let i = 0; i < flat.length; i += 2) {
+    if (flat[i]!.toLowerCase() !== 'trailer') continue
+    for (const n of flat[i + 1]!.split(',')) if (n.trim()) names.add(n.trim().toLowerCase())
+  }
+  if (names.size === 0) return null
+  const trailers: [string, string][] = []
+  for (let i = 0; i < flat.length;) {
+    if (names.has(flat[i]!.toLowerCase())) {
+      trailers.push([flat[i]!, flat[i + 1]!])
+      flat.splice(i, 2)
+    } else i += 2
+  }
+  return trailers
 }
 
 function hasHeader(flat: readonly string[], lower: string): boolean {
