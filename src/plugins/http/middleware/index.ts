@@ -21,7 +21,8 @@ export interface BuildContext {
   log: Logger
 }
 
-type Factory = (http: HttpConfig, ctx: BuildContext) => Middleware
+/** undefined: the middleware is off (a warning was logged). */
+type Factory = (http: HttpConfig, ctx: BuildContext) => Middleware | undefined
 
 /**
  * The built-in middleware Courser implements. `http_metrics` is the metrics plugin's (an observer
@@ -29,7 +30,12 @@ type Factory = (http: HttpConfig, ctx: BuildContext) => Middleware
  */
 export const BUILTIN: Partial<Record<MiddlewareName, Factory>> = {
   static: (http, { workdir, log }) => {
-    const s = http.static ?? {}
+    const s = http.static
+    if (s === undefined) {
+      // RoadRunner's static plugin is disabled without its section; serving "." by surprise is worse.
+      log.warn('the static middleware needs an http.static section (dir: ...); ignored')
+      return undefined
+    }
     return staticFiles(
       {
         dir: resolve(workdir, s.dir || '.'),
@@ -73,7 +79,8 @@ export function buildMiddleware(http: HttpConfig, ctx: BuildContext): Middleware
       ctx.log.warn({ middleware: name }, `middleware ${name} is not implemented yet; ignored`)
       continue
     }
-    out.push(factory(http, ctx))
+    const mw = factory(http, ctx)
+    if (mw) out.push(mw)
   }
   return out
 }
