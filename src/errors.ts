@@ -26,6 +26,12 @@ export const ErrorCodes = {
   ERR_HTTP_BODY_TOO_LARGE: 'request body exceeds http.max_request_size',
   ERR_HTTP_BAD_FORM: 'request form body cannot be parsed',
   ERR_HTTP_BAD_RESPONSE: 'worker response context is not valid',
+  ERR_LISTEN: 'cannot listen on the configured address',
+  ERR_RPC_FRAME: 'malformed RPC frame',
+  ERR_RPC_CONNECT: 'cannot reach the RPC server',
+  ERR_RPC_CALL: 'RPC call failed',
+  ERR_RPC_NOT_CONFIGURED: 'rpc is not configured',
+  ERR_PID_FILE: 'cannot use the .pid file',
 } as const
 
 export type ErrorCode = keyof typeof ErrorCodes

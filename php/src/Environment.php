@@ -8,6 +8,7 @@ namespace Courser;
 final class Environment
 {
     public const DEFAULT_RELAY = 'pipes';
+    public const DEFAULT_RPC = 'tcp://127.0.0.1:6001';
 
     /**
      * getenv() first; then $_SERVER and $_ENV, which may be the only place a value is visible
@@ -26,6 +27,12 @@ final class Environment
     public static function relayAddress(): string
     {
         return self::get('RR_RELAY', self::DEFAULT_RELAY) ?? self::DEFAULT_RELAY;
+    }
+
+    /** RR_RPC: where the server's RPC listens (set when `rpc.listen` is configured). */
+    public static function rpcAddress(): string
+    {
+        return self::get('RR_RPC', self::DEFAULT_RPC) ?? self::DEFAULT_RPC;
     }
 
     /** `http`, `jobs`, ... ('' when not run by the server). */

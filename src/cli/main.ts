@@ -3,13 +3,20 @@
 import { Command } from 'commander'
 import { isCourserError } from '../errors.ts'
 import { COURSER_VERSION, RR_COMPAT_VERSION } from '../version.ts'
+import { resetCommand } from './commands/reset.ts'
 import { serveCommand } from './commands/serve.ts'
+import { stopCommand } from './commands/stop.ts'
+import { workersCommand } from './commands/workers.ts'
 
 export interface GlobalOptions {
   config: string
   workDir?: string
   override: string[]
   dotenv?: string
+  /** -s: no progress output (reset, stop). */
+  silent: boolean
+  /** -p: write a .pid file (serve). */
+  pid: boolean
 }
 
 const program = new Command('courser')
@@ -26,12 +33,39 @@ program
   .option('-w, --WorkDir <dir>', 'working directory (default: the config file directory)')
   .option('-o, --override <key=value>', 'override a config value (repeatable)', collect, [])
   .option('--dotenv <file>', 'load environment variables from a file')
+  .option('-s, --silent', 'print nothing but errors (reset, stop)', false)
+  .option('-p, --pid', 'serve: write the process id to .pid (for `courser stop`)', false)
 
 program
   .command('serve')
   .description('start the server and serve until SIGINT/SIGTERM')
   .action(async () => {
     await serveCommand(globals())
+  })
+
+program
+  .command('reset')
+  .description('replace the workers of every plugin, or of the plugins named (RPC resetter.Reset)')
+  .argument('[plugin...]', 'plugins to reset, e.g. http (default: all)')
+  .action(async (plugins: string[]) => {
+    process.exitCode = await resetCommand(globals(), plugins, globals().silent)
+  })
+
+program
+  .command('workers')
+  .description('show the workers of every plugin, or of the plugins named (RPC informer.Workers)')
+  .argument('[plugin...]', 'plugins to show, e.g. http (default: all)')
+  .option('-i, --interactive', 'redraw the table every second until Ctrl-C', false)
+  .action(async (plugins: string[], o: { interactive: boolean }) => {
+    await workersCommand(globals(), plugins, o.interactive)
+  })
+
+program
+  .command('stop')
+  .description('stop the server started with `serve -p` (SIGTERM to the pid in .pid)')
+  .option('-f, --force', 'SIGKILL instead of a graceful stop', false)
+  .action((o: { force: boolean }) => {
+    stopCommand(o.force, globals().silent)
   })
 
 function collect(value: string, previous: string[]): string[] {
@@ -44,8 +78,17 @@ function globals(): GlobalOptions {
     WorkDir?: string
     override: string[]
     dotenv?: string
+    silent: boolean
+    pid: boolean
   }>()
-  return { config: o.config, workDir: o.WorkDir, override: o.override, dotenv: o.dotenv }
+  return {
+    config: o.config,
+    workDir: o.WorkDir,
+    override: o.override,
+    dotenv: o.dotenv,
+    silent: o.silent,
+    pid: o.pid,
+  }
 }
 
 try {

@@ -10,19 +10,29 @@ export interface CourserProcess {
   port: number
   /** Everything written to stdout and stderr so far. */
   output(): string
+  /** Only what was written to stdout (e.g. JSON log lines with logs.output=stdout). */
+  stdout(): string
   /** Pids of the PHP workers (direct children of the server). */
   workerPids(): number[]
   /** SIGTERM and wait for exit; resolves with the exit code. */
   stop(): Promise<number | null>
 }
 
-export async function startCourser(args: string[], timeoutMs = 20_000): Promise<CourserProcess> {
+export async function startCourser(
+  args: string[],
+  timeoutMs = 20_000,
+  opts: { cwd?: string } = {},
+): Promise<CourserProcess> {
   const child = spawn(process.execPath, [`${ROOT}bin/courser`, ...args], {
-    cwd: ROOT,
+    cwd: opts.cwd ?? ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   })
   let out = ''
-  child.stdout.on('data', (c: Buffer) => (out += c.toString()))
+  let stdout = ''
+  child.stdout.on('data', (c: Buffer) => {
+    out += c.toString()
+    stdout += c.toString()
+  })
   child.stderr.on('data', (c: Buffer) => (out += c.toString()))
   const port = await new Promise<number>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`courser did not start:\n${out}`)), timeoutMs)
@@ -44,6 +54,7 @@ export async function startCourser(args: string[], timeoutMs = 20_000): Promise<
     child,
     port,
     output: () => out,
+    stdout: () => stdout,
     workerPids: () => childPids(child.pid!),
     async stop() {
       if (child.exitCode !== null) return child.exitCode

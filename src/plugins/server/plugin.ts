@@ -14,8 +14,9 @@ export interface ServerOptions {
   relay: string
   /** Working directory of every worker. */
   cwd: string
-  /** rpc.listen when set explicitly; exported as RR_RPC. */
-  rpc?: string
+  /** rpc.listen when set explicitly; exported as RR_RPC. A function is read when a pool is created
+   * (the rpc plugin's bound address, which differs from rpc.listen when that asks for port 0). */
+  rpc?: string | (() => string)
 }
 
 export type PoolSettings = Omit<PoolOptions, 'worker' | 'log' | 'name'> & {
@@ -46,11 +47,17 @@ export class ServerPlugin implements Plugin {
     await this.#listener?.close()
   }
 
-  /** A pool whose workers run in `mode` (RR_MODE) with this server's command, env and relay. */
-  createPool(mode: string, settings: PoolSettings, log: Logger): Pool {
+  /**
+   * A pool whose workers run in `mode` (RR_MODE) with this server's command, env and relay. Pools and
+   * workers log through the server plugin's logger, as in RoadRunner (worker output has
+   * `logger: "server"`); the `_log` argument is kept for callers and ignored.
+   */
+  createPool(mode: string, settings: PoolSettings, _log?: Logger): Pool {
+    const log = this.#log
+    const rpc = typeof this.#opts.rpc === 'function' ? this.#opts.rpc() : this.#opts.rpc
     const env: Record<string, string> = {
       RR_RELAY: this.#listener ? this.#listener.relayAddress : 'pipes',
-      ...(this.#opts.rpc ? { RR_RPC: this.#opts.rpc } : {}),
+      ...(rpc ? { RR_RPC: rpc } : {}),
       ...this.#opts.env,
       RR_VERSION: RR_COMPAT_VERSION,
       RR_MODE: mode,
