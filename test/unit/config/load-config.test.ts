@@ -85,6 +85,7 @@ describe('loadConfig: a good config', () => {
       internal_error_code: 500,
       max_request_size: 1000,
       raw_body: false,
+      codec: 'json',
       access_logs: false,
       middleware: [],
       trusted_subnets: [...DEFAULT_TRUSTED_SUBNETS],
