@@ -51,7 +51,11 @@ export class RpcServer {
 
   async close(): Promise<void> {
     const closed = new Promise<void>((resolve) => this.#server.close(() => resolve()))
-    for (const socket of this.#sockets) socket.end()
+    // Clients that keep their connection (workers, `courser workers -i`) must not hold up the stop.
+    for (const socket of this.#sockets) {
+      socket.end()
+      setTimeout(() => socket.destroy(), 500).unref()
+    }
     await closed
   }
 
