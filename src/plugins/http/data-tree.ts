@@ -50,7 +50,8 @@ export function buildTree<T extends string | UploadLeaf>(
   grouped: Map<string, T[]>,
   single: (values: T[]) => T,
 ): Tree {
-  const tree: Tree = {}
+  // Null-prototype objects: client-chosen keys like __proto__ or constructor are plain data here.
+  const tree: Tree = Object.create(null) as Tree
   for (const [key, values] of grouped) {
     const path = splitKey(key)
     if (path.length > MAX_LEVEL || path[0] === '') continue
@@ -77,7 +78,7 @@ function mount<T extends string | UploadLeaf>(
   }
   const existing = tree[head]
   if (existing === undefined || existing === '') {
-    const branch: Tree = {}
+    const branch: Tree = Object.create(null) as Tree
     tree[head] = branch
     mount(branch, rest, values, single, fullKey)
     return
@@ -96,7 +97,7 @@ function isUpload(node: TreeNode): node is UploadLeaf {
 export function treeToJson(tree: Tree): string {
   return JSON.stringify(tree, (_key, value: unknown) => {
     if (value && typeof value === 'object' && !Array.isArray(value) && !isLeafObject(value)) {
-      const sorted: Record<string, unknown> = {}
+      const sorted = Object.create(null) as Record<string, unknown>
       for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k]
       return sorted
     }
