@@ -1,2 +1,3 @@
 export * from './pool.ts'
 export * from './queue.ts'
+export * from './supervisor.ts'

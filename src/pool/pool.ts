@@ -1,10 +1,18 @@
-// Many workers: allocation, bounded wait queue, replacement of dead workers, max_jobs, reset, destroy.
+// Many workers: allocation, bounded wait queue, replacement of dead workers, max_jobs, the
+// supervisor's soft limits, reset, destroy.
 
 import type { Logger } from 'pino'
 import { CourserError, isCourserError } from '../errors.ts'
 import { isStopRequest, type Payload } from '../protocol/index.ts'
-import { Worker, type ChunkHandler, type ExecRequest, type WorkerOptions } from '../worker/index.ts'
+import {
+  Worker,
+  type ChunkHandler,
+  type ExecRequest,
+  type RetireReason,
+  type WorkerOptions,
+} from '../worker/index.ts'
 import { FifoQueue } from './queue.ts'
+import { Supervisor, supervisorEnabled, type SupervisorOptions } from './supervisor.ts'
 
 export interface PoolOptions {
   /** Plugin that owns the pool (`http`), for logs and informer output. */
@@ -20,6 +28,8 @@ export interface PoolOptions {
   maxQueueSize: number
   /** A fresh worker per request (development). */
   debug: boolean
+  /** ttl, idle_ttl, max_worker_memory (checked every watch_tick) and exec_ttl; absent = none. */
+  supervisor?: SupervisorOptions
   worker: Omit<WorkerOptions, 'log'>
   log: Logger
 }
@@ -34,63 +44,127 @@ export interface ExecOptions {
 }
 
 export interface PoolStats {
+  /** Live workers counted against num_workers (retired ones still finishing are not). */
   workers: number
   ready: number
   busy: number
+  /** Requests waiting for a free worker now. */
   queued: number
+  /** How long the oldest queued request has been waiting, ms (0 when none). */
+  oldestWaitMs: number
+  /** Boots in flight to reach num_workers (successors of workers being replaced not included). */
   spawning: number
+  /** Since start: requests that had to queue, and their mean and longest wait (ms). */
+  waited: number
+  avgWaitMs: number
+  maxWaitMs: number
+  /** Since start: requests refused without a worker (allocate_timeout, max_queue_size). */
+  rejected: number
+  /** Since start: workers that exited or were killed unasked (crash, exec_ttl, stray output). */
+  exited: number
+  /** Since start: workers retired by max_jobs, the supervisor, reset or their own stop request. */
+  retired: number
 }
 
 export interface WorkerInfo {
   pid: number
   state: string
+  /** RoadRunner's numeric status and its name (`informer.Workers`): ready, working, ttlReached... */
+  status: number
+  statusStr: string
+  /** Why the worker is being replaced, if it is. */
+  reason: RetireReason | null
   execs: number
   createdAt: number
+  lastUsedAt: number
 }
 
 interface Waiter {
   resolve(worker: Worker): void
   reject(err: Error): void
   timer: NodeJS.Timeout
+  since: number
+}
+
+/**
+ * A boot in flight. `old` is the worker it will replace (the successor is adopted first, then the
+ * old one retires), or null for a boot that fills a gap in num_workers (counted in #spawning).
+ */
+interface SpawnToken {
+  old: Worker | null
 }
 
 const MAX_BACKOFF_MS = 5000
+/** A worker that exits on its own this soon after it started, unused, counts as a failed boot. */
+const CRASH_AT_BOOT_MS = 1000
 const FIRST_BACKOFF_MS = 100
 /** Workers that ask to be recycled (`{"stop":true}`) get the request re-run this many times at most. */
 const MAX_RERUNS = 10
 
 export class Pool {
   #opts: PoolOptions
+  /** num_workers, changed at runtime by informer.AddWorker / RemoveWorker. */
+  #numWorkers: number
   #log: Logger
   /** Live workers counted against num_workers (retired ones are not). */
   #workers = new Set<Worker>()
   #idle: Worker[] = []
   #waiters = new FifoQueue<Waiter>()
   #spawning = 0
+  /** Workers being replaced whose successor is booting. */
+  #successors = new Map<Worker, SpawnToken>()
+  /** Retired workers not yet exited (finishing a request, or stopping). */
+  #retiring = new Set<Worker>()
+  /** pool.debug: the per-request workers alive now. */
+  #fresh = new Set<Worker>()
   #backoffMs = 0
   #retryTimer: NodeJS.Timeout | null = null
   #lastBootError: CourserError | null = null
   #destroyed = false
+  #supervisor: Supervisor | null = null
+  #resetChain: Promise<void> = Promise.resolve()
+  #counters = { waited: 0, waitMsTotal: 0, maxWaitMs: 0, rejected: 0, exited: 0, retired: 0 }
 
   constructor(opts: PoolOptions) {
     this.#opts = opts
+    this.#numWorkers = opts.numWorkers
     this.#log = opts.log.child({ pool: opts.name })
+    if (!opts.debug && supervisorEnabled(opts.supervisor)) {
+      this.#supervisor = new Supervisor(
+        {
+          workers: () => [...this.#workers],
+          replace: (worker, reason, detail) => this.#replace(worker, reason, detail),
+        },
+        opts.supervisor!,
+        this.#log,
+      )
+    }
   }
 
   /** Boots num_workers workers in parallel; failures are logged and retried with backoff. */
   async start(): Promise<void> {
     if (this.#opts.debug) return
-    const n = this.#opts.numWorkers - this.#workers.size - this.#spawning
+    this.#supervisor?.start()
+    const n = this.#numWorkers - this.#workers.size - this.#spawning
     await Promise.all(Array.from({ length: n }, () => this.#spawnOne()))
   }
 
   async exec(request: ExecRequest, opts: ExecOptions = {}): Promise<Payload> {
+    if (request.body.length === 0 && request.context.length === 0) {
+      throw new CourserError('ERR_PAYLOAD_EMPTY')
+    }
     if (this.#opts.debug) return this.#execFresh(request, opts)
+    const { maxJobs } = this.#opts
     for (let reruns = 0; ;) {
       const worker = await this.#acquire()
       let payload: Payload
       try {
-        payload = await this.#run(worker, request, opts)
+        const done = this.#run(worker, request, opts)
+        // Its last request under max_jobs: boot the successor now, while this request runs.
+        if (maxJobs > 0 && worker.execs + 1 >= maxJobs && worker.busy) {
+          this.#replace(worker, 'max_jobs', `${worker.execs + 1} requests, max_jobs ${maxJobs}`)
+        }
+        payload = await done
       } catch (err) {
         if (isCourserError(err, 'ERR_WORKER_SOFT_ERROR')) this.#release(worker)
         else if (isCourserError(err, 'ERR_WORKER_NOT_READY')) continue
@@ -98,7 +172,7 @@ export class Pool {
       }
       if (isStopRequest(payload)) {
         this.#log.debug({ pid: worker.pid }, 'worker asked to be recycled, re-running the request')
-        this.#retire(worker)
+        this.#retire(worker, 'stop_request')
         if (++reruns > MAX_RERUNS) {
           throw new CourserError(
             'ERR_WORKER_EXITED',
@@ -112,20 +186,35 @@ export class Pool {
     }
   }
 
-  /** Replaces every worker without failing in-flight requests: new ones first, then old ones retire. */
-  async reset(): Promise<void> {
+  /**
+   * Replaces every worker without failing in-flight requests: new ones first, then old ones retire.
+   * Concurrent calls run one after the other.
+   */
+  reset(): Promise<void> {
+    const run = this.#resetChain.then(() => this.#resetOnce())
+    this.#resetChain = run.catch(() => {})
+    return run
+  }
+
+  async #resetOnce(): Promise<void> {
     if (this.#destroyed) throw new CourserError('ERR_POOL_DESTROYED')
+    if (this.#opts.debug) return
     const old = [...this.#workers]
     const results = await Promise.allSettled(
-      Array.from({ length: this.#opts.numWorkers }, () => Worker.start(this.#workerOptions())),
+      Array.from({ length: this.#numWorkers }, () => Worker.start(this.#workerOptions())),
     )
     const fresh = results.flatMap((r) => (r.status === 'fulfilled' ? [r.value] : []))
+    if (this.#destroyed) {
+      await Promise.all(fresh.map((w) => this.#stopWorker(w)))
+      throw new CourserError('ERR_POOL_DESTROYED')
+    }
     const failed = results.find((r) => r.status === 'rejected')
-    if (fresh.length === 0 && failed && this.#opts.numWorkers > 0) {
+    if (fresh.length === 0 && failed && this.#numWorkers > 0) {
       throw failed.reason as Error
     }
+    if (fresh.length) this.#lastBootError = null
     for (const worker of fresh) this.#adopt(worker)
-    for (const worker of old) this.#retire(worker)
+    for (const worker of old) this.#retire(worker, 'reset')
     this.#log.info({ workers: fresh.length }, 'pool reset')
     this.#ensureCapacity()
   }
@@ -134,12 +223,14 @@ export class Pool {
   async destroy(): Promise<void> {
     if (this.#destroyed) return
     this.#destroyed = true
+    this.#supervisor?.stop()
     if (this.#retryTimer) clearTimeout(this.#retryTimer)
+    this.#retryTimer = null
     for (const waiter of this.#waiters.drain()) {
       clearTimeout(waiter.timer)
       waiter.reject(new CourserError('ERR_POOL_DESTROYED'))
     }
-    const all = [...this.#workers]
+    const all = [...this.#workers, ...this.#retiring, ...this.#fresh]
     this.#workers.clear()
     this.#idle = []
     await Promise.all(all.map((w) => this.#stopWhenIdle(w)))
@@ -147,23 +238,65 @@ export class Pool {
 
   stats(): PoolStats {
     let busy = 0
-    for (const w of this.#workers) if (w.state === 'working') busy++
+    for (const w of this.#workers) if (w.busy) busy++
+    const c = this.#counters
+    const oldest = this.#waiters.peek()
     return {
       workers: this.#workers.size,
       ready: this.#idle.length,
       busy,
       queued: this.#waiters.length,
+      oldestWaitMs: oldest ? Date.now() - oldest.since : 0,
       spawning: this.#spawning,
+      waited: c.waited,
+      avgWaitMs: c.waited ? Math.round((c.waitMsTotal / c.waited) * 10) / 10 : 0,
+      maxWaitMs: c.maxWaitMs,
+      rejected: c.rejected,
+      exited: c.exited,
+      retired: c.retired,
     }
   }
 
   list(): WorkerInfo[] {
-    return [...this.#workers].map((w) => ({
-      pid: w.pid,
-      state: w.state,
-      execs: w.execs,
-      createdAt: w.createdAt,
-    }))
+    return [...this.#workers].map((w) => {
+      const status = w.status
+      return {
+        pid: w.pid,
+        state: w.state,
+        status: status.code,
+        statusStr: status.name,
+        reason: w.reason,
+        execs: w.execs,
+        createdAt: w.createdAt,
+        lastUsedAt: w.lastUsedAt,
+      }
+    })
+  }
+
+  /** The worker command line (informer output). */
+  get command(): readonly string[] {
+    return this.#opts.worker.command
+  }
+
+  /** informer.AddWorker: num_workers + 1 from now on; resolves once the new worker is up (or failed). */
+  async addWorker(): Promise<void> {
+    if (this.#destroyed) throw new CourserError('ERR_POOL_DESTROYED')
+    if (this.#opts.debug) return
+    this.#numWorkers++
+    await this.#spawnOne()
+  }
+
+  /** informer.RemoveWorker: num_workers - 1; an idle worker stops now, else a busy one after its request. */
+  removeWorker(): void {
+    if (this.#destroyed || this.#opts.debug || this.#numWorkers === 0) return
+    this.#numWorkers--
+    const victim = this.#idle[0] ?? [...this.#workers].find((w) => !this.#successors.has(w))
+    if (victim) this.#retire(victim)
+  }
+
+  /** One round of supervisor checks now (tests; normally every watch_tick). */
+  async superviseNow(): Promise<void> {
+    await this.#supervisor?.tick()
   }
 
   #acquire(): Promise<Worker> {
@@ -180,19 +313,30 @@ export class Pool {
     }
     const { maxQueueSize, allocateTimeoutMs } = this.#opts
     if (maxQueueSize > 0 && this.#waiters.length >= maxQueueSize) {
+      this.#counters.rejected++
       return Promise.reject(new CourserError('ERR_POOL_QUEUE_FULL', `${maxQueueSize} waiting`))
     }
     return new Promise<Worker>((resolve, reject) => {
       const waiter: Waiter = {
         resolve,
         reject,
+        since: Date.now(),
         timer: setTimeout(() => {
           this.#waiters.remove(waiter)
+          this.#counters.rejected++
+          this.#recordWait(allocateTimeoutMs)
           reject(new CourserError('ERR_POOL_NO_WORKERS', `waited ${allocateTimeoutMs} ms`))
         }, allocateTimeoutMs),
       }
       this.#waiters.push(waiter)
     })
+  }
+
+  #recordWait(ms: number): void {
+    const c = this.#counters
+    c.waited++
+    c.waitMsTotal += ms
+    if (ms > c.maxWaitMs) c.maxWaitMs = ms
   }
 
   /** A worker finished a request: hand it to the next waiter, park it, or retire it. */
@@ -203,9 +347,10 @@ export class Pool {
       !this.#workers.has(worker) ||
       (maxJobs > 0 && worker.execs >= maxJobs)
     ) {
-      this.#retire(worker)
+      this.#retire(worker, maxJobs > 0 && worker.execs >= maxJobs ? 'max_jobs' : undefined)
       return
     }
+    if (this.#backoffMs > 0) this.#backoffMs = 0 // it served a request: healthy
     if (worker.state === 'ready') this.#offer(worker)
   }
 
@@ -213,30 +358,75 @@ export class Pool {
     const waiter = this.#waiters.shift()
     if (waiter) {
       clearTimeout(waiter.timer)
+      this.#recordWait(Date.now() - waiter.since)
       waiter.resolve(worker)
     } else {
       this.#idle.push(worker)
     }
   }
 
-  /** Takes a worker out of service: replacement first, then a graceful stop (now, or once idle). */
-  #retire(worker: Worker): void {
-    this.#workers.delete(worker)
+  /** Removes a worker from the count; a successor booting for it now fills the gap instead. */
+  #forget(worker: Worker): boolean {
+    if (!this.#workers.delete(worker)) return false
     const i = this.#idle.indexOf(worker)
     if (i >= 0) this.#idle.splice(i, 1)
+    const token = this.#successors.get(worker)
+    if (token) {
+      this.#successors.delete(worker)
+      token.old = null
+      this.#spawning++
+    }
+    return true
+  }
+
+  /** Takes a worker out of service: replacement first, then a graceful stop (now, or once idle). */
+  #retire(worker: Worker, reason?: RetireReason): void {
+    if (reason) worker.setReason(reason)
+    if (this.#forget(worker)) {
+      this.#counters.retired++
+      this.#retiring.add(worker)
+      void worker.exited.finally(() => this.#retiring.delete(worker))
+    }
     this.#ensureCapacity()
-    if (worker.state === 'working') {
+    if (worker.busy) {
       worker.retire()
       return
     }
     void this.#stopWorker(worker)
   }
 
+  /**
+   * A soft limit (supervisor, max_jobs): boot a successor; once it is up it takes the worker's place
+   * and the worker stops gracefully, at once if idle, else after its request (marked `retiring`).
+   * Until then the worker keeps serving, so the pool is never short of a worker, except for
+   * max_jobs, whose worker takes no request past its last one.
+   */
+  #replace(worker: Worker, reason: RetireReason, detail: string): void {
+    if (this.#destroyed || !this.#workers.has(worker)) return
+    if (worker.reason === null) {
+      worker.setReason(reason)
+      this.#log[reason === 'max_jobs' ? 'debug' : 'info'](
+        { pid: worker.pid, reason, busy: worker.busy },
+        `replacing worker ${worker.pid}: ${reason} (${detail})`,
+      )
+    }
+    if (reason === 'max_jobs' && worker.busy) worker.retire()
+    // While boots fail, the backoff timer owns spawning; the worker keeps serving meanwhile.
+    if (this.#successors.has(worker) || this.#retryTimer) return
+    const token: SpawnToken = { old: worker }
+    this.#successors.set(worker, token)
+    void this.#spawn(token)
+  }
+
   async #stopWhenIdle(worker: Worker): Promise<void> {
-    if (worker.state === 'working' || worker.state === 'retiring') {
+    if (worker.busy) {
       worker.retire()
-      const timer = new Promise((resolve) => setTimeout(resolve, this.#opts.destroyTimeoutMs))
-      await Promise.race([worker.exited, timer])
+      let timer: NodeJS.Timeout | undefined
+      const timeout = new Promise((resolve) => {
+        timer = setTimeout(resolve, this.#opts.destroyTimeoutMs)
+      })
+      await Promise.race([worker.exited, timeout])
+      clearTimeout(timer)
     }
     await this.#stopWorker(worker)
   }
@@ -252,44 +442,80 @@ export class Pool {
   #adopt(worker: Worker): void {
     worker.onExit = (w, info, cause) => {
       // A retired worker is no longer counted: nothing to replace.
-      if (!this.#workers.delete(w)) return
-      const i = this.#idle.indexOf(w)
-      if (i >= 0) this.#idle.splice(i, 1)
+      if (!this.#forget(w)) return
       if (this.#destroyed) return
+      this.#counters.exited++
+      const age = Date.now() - w.createdAt
+      if (info.code !== null && !w.used && age < CRASH_AT_BOOT_MS) {
+        // It exited by itself right after its handshake, before any request: a boot failure in
+        // all but name. Back off like one, or a worker that dies at once would respawn in a loop.
+        this.#bootFailed(
+          new CourserError(
+            'ERR_WORKER_BOOT_FAILED',
+            `exited ${age} ms after start, before serving a request: ${cause.message}`,
+            { cause },
+          ),
+        )
+        return
+      }
       this.#log.warn(
-        { pid: w.pid, code: cause.code, exit: info },
+        { pid: w.pid, code: cause.code, exit: info, reason: w.reason ?? undefined },
         `worker exited: ${cause.message}`,
       )
       this.#ensureCapacity()
     }
     this.#workers.add(worker)
+    if (this.#backoffMs > 0) {
+      // The backoff ends once a worker proves healthy: not at its handshake, since a worker that
+      // dies right after it must keep backing off (see onExit).
+      setTimeout(() => {
+        if (this.#workers.has(worker)) this.#backoffMs = 0
+      }, CRASH_AT_BOOT_MS).unref()
+    }
     this.#offer(worker)
   }
 
   #ensureCapacity(): void {
     if (this.#destroyed || this.#opts.debug || this.#retryTimer) return
-    const missing = this.#opts.numWorkers - this.#workers.size - this.#spawning
+    const missing = this.#numWorkers - this.#workers.size - this.#spawning
     for (let i = 0; i < missing; i++) void this.#spawnOne()
   }
 
-  async #spawnOne(): Promise<void> {
+  #spawnOne(): Promise<void> {
     this.#spawning++
+    return this.#spawn({ old: null })
+  }
+
+  async #spawn(token: SpawnToken): Promise<void> {
     let worker: Worker
     try {
       worker = await Worker.start(this.#workerOptions())
     } catch (err) {
-      this.#spawning--
+      this.#spawnSettled(token)
       this.#bootFailed(err as CourserError)
       return
     }
-    this.#spawning--
+    this.#spawnSettled(token)
     if (this.#destroyed) {
       await this.#stopWorker(worker)
       return
     }
-    this.#backoffMs = 0
     this.#lastBootError = null
-    this.#adopt(worker)
+    const old = token.old
+    if (old) {
+      this.#adopt(worker)
+      this.#retire(old)
+    } else if (this.#workers.size >= this.#numWorkers) {
+      // The gap was filled meanwhile (a reset, or the worker this one replaced came back counted).
+      await this.#stopWorker(worker)
+    } else {
+      this.#adopt(worker)
+    }
+  }
+
+  #spawnSettled(token: SpawnToken): void {
+    if (token.old) this.#successors.delete(token.old)
+    else this.#spawning--
   }
 
   #bootFailed(err: CourserError): void {
@@ -297,10 +523,13 @@ export class Pool {
       ? err
       : new CourserError('ERR_WORKER_BOOT_FAILED', String(err))
     if (this.#destroyed) return
-    this.#backoffMs = Math.min(
-      this.#backoffMs ? this.#backoffMs * 2 : FIRST_BACKOFF_MS,
-      MAX_BACKOFF_MS,
-    )
+    // One backoff step per round of boots: four workers failing together wait 100 ms, not 800.
+    if (!this.#retryTimer) {
+      this.#backoffMs = Math.min(
+        this.#backoffMs ? this.#backoffMs * 2 : FIRST_BACKOFF_MS,
+        MAX_BACKOFF_MS,
+      )
+    }
     this.#log.error(
       { code: this.#lastBootError.code, retryInMs: this.#backoffMs },
       this.#lastBootError.message,
@@ -333,6 +562,12 @@ export class Pool {
   async #execFresh(request: ExecRequest, opts: ExecOptions): Promise<Payload> {
     if (this.#destroyed) throw new CourserError('ERR_POOL_DESTROYED')
     const worker = await Worker.start(this.#workerOptions())
+    this.#fresh.add(worker)
+    void worker.exited.finally(() => this.#fresh.delete(worker))
+    if (this.#destroyed) {
+      await this.#stopWorker(worker)
+      throw new CourserError('ERR_POOL_DESTROYED')
+    }
     try {
       return await this.#run(worker, request, opts)
     } finally {
@@ -341,6 +576,10 @@ export class Pool {
   }
 
   #workerOptions(): WorkerOptions {
-    return { ...this.#opts.worker, log: this.#opts.log }
+    return {
+      ...this.#opts.worker,
+      execTtlMs: this.#opts.supervisor?.execTtlMs ?? 0,
+      log: this.#opts.log,
+    }
   }
 }

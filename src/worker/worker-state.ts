@@ -34,3 +34,30 @@ export const RR_STATUS: Record<WorkerState, { code: number; name: string }> = {
   stopped: { code: 5, name: 'stopped' },
   errored: { code: 8, name: 'errored' },
 }
+
+/**
+ * Why a worker was taken out of service. The supervisor limits, `max_jobs` and `exec_ttl` have their
+ * own RoadRunner status for `informer.Workers` (spec §3.6); the others keep the state's status.
+ */
+export type RetireReason =
+  'ttl' | 'idle_ttl' | 'max_worker_memory' | 'exec_ttl' | 'max_jobs' | 'stop_request' | 'reset'
+
+const RR_REASON_STATUS: Partial<Record<RetireReason, { code: number; name: string }>> = {
+  max_jobs: { code: 7, name: 'maxJobsReached' },
+  idle_ttl: { code: 9, name: 'idleTTLReached' },
+  ttl: { code: 10, name: 'ttlReached' },
+  max_worker_memory: { code: 11, name: 'maxMemoryReached' },
+  exec_ttl: { code: 12, name: 'execTTLReached' },
+}
+
+/**
+ * The RoadRunner status of a worker: its state's, or its retire reason's once the worker is no longer
+ * serving a request (RR sets e.g. `ttlReached` on an idle worker it is about to stop).
+ */
+export function rrStatus(
+  state: WorkerState,
+  reason: RetireReason | null,
+): { code: number; name: string } {
+  const byReason = reason && state !== 'working' ? RR_REASON_STATUS[reason] : undefined
+  return byReason ?? RR_STATUS[state]
+}

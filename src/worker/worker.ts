@@ -1,14 +1,17 @@
 // One long-lived PHP process: spawn, pid handshake, exec(payload), stop, kill (spec §3).
 
 import type { ChildProcess } from 'node:child_process'
-import { readFile } from 'node:fs/promises'
 import type { Readable } from 'node:stream'
+import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { CourserError } from '../errors.ts'
 import {
   Flag,
   HEADER_SIZE,
+  MAX_OPTIONS,
   StreamBit,
+  VERSION,
+  crc32,
   encodeFrame,
   encodePayloadFrame,
   encodePidRequest,
@@ -21,12 +24,7 @@ import {
 } from '../protocol/index.ts'
 import { PipeRelay, type Relay, type SocketListener } from '../transport/index.ts'
 import { spawnWorkerProcess } from './spawn.ts'
-import {
-  canTransition,
-  rrStatus,
-  type RetireReason,
-  type WorkerState,
-} from './worker-state.ts'
+import { canTransition, rrStatus, type RetireReason, type WorkerState } from './worker-state.ts'
 
 export interface WorkerOptions {
   command: readonly string[]
@@ -118,6 +116,7 @@ export class Worker {
 
   #state: WorkerState = 'starting'
   #reason: RetireReason | null = null
+  #used = false
   #execTtlMs = 0
   #paused = false
   #child: ChildProcess
@@ -223,6 +222,11 @@ export class Worker {
     return this.#pending !== null
   }
 
+  /** The worker was sent at least one request (finished or not). */
+  get used(): boolean {
+    return this.#used
+  }
+
   /**
    * Sends one request and resolves with the response's last frame. A streamed response goes to
    * `onChunk` frame by frame; without `onChunk` it is collected into one payload.
@@ -235,6 +239,7 @@ export class Worker {
       return Promise.reject(new CourserError('ERR_PAYLOAD_EMPTY'))
     }
     this.#transition('working')
+    this.#used = true
     const frame = encodePayloadFrame(request.codec, request.context, request.body)
     return new Promise<Payload>((resolve, reject) => {
       this.#pending = {
@@ -481,6 +486,8 @@ export class Worker {
 
   #onGarbage(error: CourserError, bytes: Buffer): void {
     this.#clearStall()
+    // An idle worker with a corrupt stream must not be handed a request while the burst is collected.
+    if (this.#state === 'ready') this.#transition('errored')
     if (this.#garbage) {
       this.#garbage.bytes.push(bytes)
       return
@@ -504,9 +511,13 @@ export class Worker {
     const g = this.#garbage
     if (!g) return null
     clearTimeout(g.timer)
-    const bytes = Buffer.concat(g.bytes)
+    const all = Buffer.concat(g.bytes)
+    // Quote the stray text only, not the frame that followed it (there usually is one: the response).
+    const at = findFrameHeader(all)
+    const bytes = at > 0 ? all.subarray(0, at) : all
     const exit = this.#exit ? ` (exit ${describeExit(this.#exit)})` : ''
-    const text = quote(bytes)
+    const text =
+      quote(bytes) + (at > 0 ? ` (then ${all.length - at} bytes of frames, discarded)` : '')
     this.#log.warn(
       { stream: 'stdout', worker_output: text, bytes: bytes.length, code: g.error.code },
       `worker wrote to stdout: ${text}`,
@@ -693,4 +704,19 @@ export async function readRss(pid: number): Promise<number | null> {
   } catch {
     return null
   }
+}
+
+/**
+ * Offset of the first well-formed frame header (version 1, HL 3..13, matching CRC) in `bytes`, or -1.
+ * Used to tell stray text from the frame that followed it in the log line. The stream is not
+ * resumed from there: text may have split a frame, and the worker is restarted anyway.
+ */
+export function findFrameHeader(bytes: Buffer): number {
+  for (let i = 1; i + HEADER_SIZE <= bytes.length; i++) {
+    const b0 = bytes[i]!
+    const hl = b0 & 0x0f
+    if (b0 >> 4 !== VERSION || hl < 3 || hl - 3 > MAX_OPTIONS) continue
+    if (crc32(bytes, i, i + 6) === bytes.readUInt32LE(i + 6)) return i
+  }
+  return -1
 }

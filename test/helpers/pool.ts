@@ -18,7 +18,8 @@ export const DEFAULT_SETTINGS: PoolSettings = {
   numWorkers: 1,
   maxJobs: 0,
   allocateTimeoutMs: 5000,
-  destroyTimeoutMs: 2000,
+  destroyTimeoutMs: 1000,
+  streamTimeoutMs: 1000,
   maxQueueSize: 0,
   debug: false,
 }

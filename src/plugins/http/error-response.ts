@@ -20,6 +20,9 @@ export function errorAnswer(err: unknown, internalErrorCode: number, debug: bool
     case 'ERR_HTTP_BAD_FORM':
       // Plain text: the message quotes client-chosen field names.
       return { status: 400, headers: TEXT, body: (err as Error).message }
+    case 'ERR_HTTP_BAD_REQUEST':
+      // The body could not be read (client gone, broken chunked framing): no keep-alive after it.
+      return { status: 400, headers: { Connection: 'close' }, body: '' }
     case 'ERR_POOL_NO_WORKERS':
     case 'ERR_POOL_QUEUE_FULL':
     case 'ERR_POOL_BOOT_FAILING':

@@ -29,7 +29,17 @@ export interface HttpOptions {
   pool: PoolSettings
   /** Connect-style middleware in front of the workers, outermost first (http.middleware + user's). */
   middleware?: Middleware[]
+  /**
+   * How long a client may take to send the request head (slowloris guard): 408 and close after it.
+   * Default 10 s.
+   */
+  headersTimeoutMs?: number
+  /** How long a client may take to send the whole request, body included. Default 300 s (Node's). */
+  requestTimeoutMs?: number
 }
+
+const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+const DEFAULT_REQUEST_TIMEOUT_MS = 300_000
 
 export class HttpPlugin implements Plugin {
   readonly name = 'http'
@@ -40,6 +50,8 @@ export class HttpPlugin implements Plugin {
   #pool: Pool | null = null
   #server: Server | null = null
   #observers: HttpObserver[] = []
+  /** Requests whose response is not finished (or abandoned) yet; stop() waits for them only. */
+  #inFlight = 0
 
   constructor(opts: HttpOptions, server: ServerPlugin, log: Logger) {
     this.#opts = opts
@@ -70,7 +82,24 @@ export class HttpPlugin implements Plugin {
       (req, res) => void this.#handle(req, res),
       middlewareErrorHandler(this.#log, this.#opts.internalErrorCode, this.#opts.pool.debug),
     )
-    const server = createServer({ keepAliveTimeout: 65_000 }, handler)
+    const headersTimeout = this.#opts.headersTimeoutMs ?? DEFAULT_HEADERS_TIMEOUT_MS
+    const server = createServer(
+      {
+        keepAliveTimeout: 65_000,
+        headersTimeout,
+        requestTimeout: Math.max(
+          this.#opts.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
+          headersTimeout,
+        ),
+        // Node checks both timeouts on this interval (default 30 s); keep it well under them.
+        connectionsCheckingInterval: Math.min(Math.max(Math.floor(headersTimeout / 4), 50), 1000),
+      },
+      (req, res) => {
+        this.#inFlight++
+        res.once('close', () => this.#inFlight--)
+        handler(req, res)
+      },
+    )
     this.#server = server
     const target = listenTarget(this.#opts.address)
     if ('path' in target) rmSync(target.path, { force: true })
@@ -90,6 +119,10 @@ export class HttpPlugin implements Plugin {
     if (server) {
       const closed = new Promise<void>((resolve) => server.close(() => resolve()))
       server.closeIdleConnections()
+      // close() waits for every connection, including ones a client opened ahead and never used
+      // (undici does) or keeps between requests: once no request is in flight, drop them all.
+      while (this.#inFlight > 0) await new Promise((resolve) => setTimeout(resolve, 20))
+      server.closeAllConnections()
       await closed
     }
     await this.#pool?.destroy()
@@ -119,6 +152,7 @@ export class HttpPlugin implements Plugin {
       const answer = errorAnswer(err, this.#opts.internalErrorCode, this.#opts.pool.debug)
       status = answer.status
       code = isCourserError(err) ? err.code : undefined
+      const message = (err as Error).message
       this.#log.error(
         {
           code,
@@ -126,7 +160,8 @@ export class HttpPlugin implements Plugin {
           URI: req.url,
           status,
         },
-        (err as Error).message,
+        // A request killed by exec_ttl names the request too: the limit is about this URI.
+        code === 'ERR_WORKER_EXEC_TTL' ? `${message}: ${req.method} ${req.url}` : message,
       )
       if (status === 413) res.setHeader('Connection', 'close')
       writeError(res, answer)

@@ -75,7 +75,7 @@ function readAll(req: IncomingMessage, maxBytes: number): Promise<Buffer> {
       chunks.push(chunk)
     })
     req.once('end', () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, size)))
-    req.once('error', reject)
+    req.once('error', (err) => reject(badRequest(err)))
   })
 }
 
@@ -146,6 +146,8 @@ function readMultipart(
       )
     })
     parser.once('error', (err: Error) => fail(new CourserError('ERR_HTTP_BAD_FORM', err.message)))
+    // The client went away (or broke the framing) mid-body: busboy would wait for the rest forever.
+    req.once('error', (err) => fail(badRequest(err)))
     parser.once('close', () => {
       if (failed) return
       Promise.all(writes).then(() => {
@@ -164,6 +166,11 @@ function readMultipart(
     })
     req.pipe(parser)
   })
+}
+
+/** The body could not be read: the client disconnected, or its chunked framing is broken. */
+function badRequest(err: Error): CourserError {
+  return new CourserError('ERR_HTTP_BAD_REQUEST', err.message, { cause: err })
 }
 
 function extensionAllowed(filename: string, opts: BodyOptions): boolean {
