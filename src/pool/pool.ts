@@ -34,11 +34,20 @@ export interface PoolOptions {
   log: Logger
 }
 
+/**
+ * A cheap stand-in for AbortSignal (one is made per HTTP request, and EventTarget is costly):
+ * the owner sets `cancelled` and calls `onCancel` when the client goes away.
+ */
+export interface CancelToken {
+  cancelled: boolean
+  onCancel: (() => void) | null
+}
+
 export interface ExecOptions {
   /** Receives a streamed response frame by frame (see Worker.exec). */
   onChunk?: ChunkHandler
-  /** Aborted when the client goes away: a streaming worker gets STOP and is drained. */
-  signal?: AbortSignal
+  /** Set when the client goes away: a streaming worker gets STOP and is drained. */
+  cancel?: CancelToken
   /** Called with the worker once taken, e.g. to pause its output under backpressure. */
   onWorker?: (worker: Worker) => void
 }
@@ -549,14 +558,16 @@ export class Pool {
   }
 
   #run(worker: Worker, request: ExecRequest, opts: ExecOptions): Promise<Payload> {
-    const { signal } = opts
+    const { cancel } = opts
     opts.onWorker?.(worker)
-    if (!signal) return worker.exec(request, opts.onChunk)
-    const onAbort = (): void => worker.cancelStream(this.#opts.streamTimeoutMs)
     const done = worker.exec(request, opts.onChunk)
-    if (signal.aborted) onAbort()
-    else signal.addEventListener('abort', onAbort, { once: true })
-    return done.finally(() => signal.removeEventListener('abort', onAbort))
+    if (!cancel) return done
+    const onCancel = (): void => worker.cancelStream(this.#opts.streamTimeoutMs)
+    if (cancel.cancelled) onCancel()
+    else cancel.onCancel = onCancel
+    return done.finally(() => {
+      cancel.onCancel = null
+    })
   }
 
   async #execFresh(request: ExecRequest, opts: ExecOptions): Promise<Payload> {

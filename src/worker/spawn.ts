@@ -1,6 +1,8 @@
 // Starts the PHP process: no shell, own process group, RoadRunner's environment (spec §2.1, §2.2).
 
 import { spawn, type ChildProcess } from 'node:child_process'
+import type { Readable, Writable } from 'node:stream'
+import { createFifoPipes, type FifoPipes } from '../transport/index.ts'
 
 export interface SpawnOptions {
   /** argv; the first element is executed directly. */
@@ -12,15 +14,37 @@ export interface SpawnOptions {
   relay: 'pipes' | 'socket'
 }
 
-export function spawnWorkerProcess(opts: SpawnOptions): ChildProcess {
+export interface SpawnedWorker {
+  child: ChildProcess
+  /** Frames to the worker (its stdin) and from it (its stdout). */
+  stdin: Writable
+  stdout: Readable
+}
+
+/**
+ * Spawns the worker. With the pipes relay its stdin/stdout are kernel FIFOs (cheaper wake-ups than
+ * libuv's socketpairs); if FIFOs cannot be made, ordinary stdio pipes are used.
+ */
+export async function spawnWorkerProcess(opts: SpawnOptions): Promise<SpawnedWorker> {
   const [file, ...args] = opts.command
   if (!file) throw new Error('empty worker command')
-  return spawn(file, args, {
+  let fifos: FifoPipes | null = null
+  if (opts.relay === 'pipes' && process.platform === 'linux') {
+    fifos = await createFifoPipes().catch(() => null)
+  }
+  const child = spawn(file, args, {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: fifos ? [fifos.childStdin, fifos.childStdout, 'pipe'] : ['pipe', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C reaches only the server, which stops workers in order.
     detached: true,
     windowsHide: true,
   })
+  if (!fifos) return { child, stdin: child.stdin!, stdout: child.stdout! }
+  fifos.releaseChildEnds()
+  if (child.pid === undefined) {
+    fifos.toWorker.destroy()
+    fifos.fromWorker.destroy()
+  }
+  return { child, stdin: fifos.toWorker, stdout: fifos.fromWorker }
 }

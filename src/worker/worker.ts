@@ -1,7 +1,7 @@
 // One long-lived PHP process: spawn, pid handshake, exec(payload), stop, kill (spec §3).
 
 import type { ChildProcess } from 'node:child_process'
-import type { Readable } from 'node:stream'
+import type { Readable, Writable } from 'node:stream'
 import { readFile } from 'node:fs/promises'
 import type { Logger } from 'pino'
 import { CourserError } from '../errors.ts'
@@ -120,6 +120,9 @@ export class Worker {
   #execTtlMs = 0
   #paused = false
   #child: ChildProcess
+  /** The worker's stdin/stdout as seen from here (FIFOs or stdio pipes, see spawn.ts). */
+  #stdin: Writable | null = null
+  #stdout: Readable | null = null
   #relay: Relay | null = null
   #log: Logger
   #pending: PendingExec | null = null
@@ -159,7 +162,7 @@ export class Worker {
 
   /** Spawns the process and waits for its pid handshake. */
   static async start(opts: WorkerOptions): Promise<Worker> {
-    const child = spawnWorkerProcess({
+    const { child, stdin, stdout } = await spawnWorkerProcess({
       command: opts.command,
       cwd: opts.cwd,
       env: opts.env,
@@ -174,6 +177,8 @@ export class Worker {
     }
     child.on('error', () => {}) // errors surface through 'exit' and the relay
     const worker = new Worker(child, opts.log)
+    worker.#stdin = stdin
+    worker.#stdout = stdout
     worker.#execTtlMs = opts.execTtlMs ?? 0
     try {
       await worker.#handshake(opts)
@@ -405,13 +410,13 @@ export class Worker {
       }
 
       if (opts.relay === 'pipes') {
-        const relay = new PipeRelay(child.stdin!, child.stdout!)
+        const relay = new PipeRelay(this.#stdin!, this.#stdout!)
         attach(relay)
-        this.#watchStdout(child.stdout!)
+        this.#watchStdout(this.#stdout!)
         relay.send(encodePidRequest(process.pid))
       } else {
         // Socket workers may print to stdout freely; it is logged like stderr.
-        child.stdout?.on('data', (chunk: Buffer) => this.#onStderr(chunk))
+        this.#stdout?.on('data', (chunk: Buffer) => this.#onStderr(chunk))
         opts.relay.claim(this.pid, opts.bootTimeoutMs).then((relay) => {
           attach(relay)
           this.#transition('ready')

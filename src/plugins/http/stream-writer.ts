@@ -5,29 +5,37 @@ import type { ServerResponse } from 'node:http'
 import type { Logger } from 'pino'
 import type { Payload } from '../../protocol/index.ts'
 import type { Worker } from '../../worker/index.ts'
+import type { CancelToken } from '../../pool/index.ts'
 import { parseResponseContext } from './response.ts'
 
-export class StreamWriter {
+export class StreamWriter implements CancelToken {
   #res: ServerResponse
   #log: Logger
-  #abort = new AbortController()
   #worker: Worker | null = null
   #paused = false
   /** Status once the final (non-1xx) head was written; 0 while nothing was. */
   status = 0
+  /** CancelToken: set when the client left before the response was finished. */
+  cancelled = false
+  onCancel: (() => void) | null = null
 
   constructor(res: ServerResponse, log: Logger) {
     this.#res = res
     this.#log = log
     res.once('close', () => {
-      if (!res.writableFinished) this.#abort.abort()
+      if (!res.writableFinished) this.#cancel()
       this.#resume()
     })
   }
 
-  /** Aborted when the client goes away before the response is finished. */
-  get signal(): AbortSignal {
-    return this.#abort.signal
+  /** ExecOptions: this writer is also the request's cancel token. */
+  get cancel(): CancelToken {
+    return this
+  }
+
+  #cancel(): void {
+    this.cancelled = true
+    this.onCancel?.()
   }
 
   get started(): boolean {
@@ -63,7 +71,7 @@ export class StreamWriter {
       if (last) res.end()
     } catch (err) {
       this.#log.error({ err: (err as Error).message }, 'cannot write streamed response')
-      this.#abort.abort()
+      this.#cancel()
       if (!res.headersSent) {
         // Nothing sent yet: answer 500 now, as writeResponse does for a bad status.
         this.status = 500
