@@ -93,16 +93,22 @@ function isUpload(node: TreeNode): node is UploadLeaf {
   return typeof node === 'object' && !Array.isArray(node) && typeof node.error === 'number'
 }
 
-/** JSON with keys sorted at every level, as Go's encoding/json writes maps. */
+/** JSON with keys sorted at every level, as Go's encoding/json writes maps (no replacer: hot path). */
 export function treeToJson(tree: Tree): string {
-  return JSON.stringify(tree, (_key, value: unknown) => {
-    if (value && typeof value === 'object' && !Array.isArray(value) && !isLeafObject(value)) {
-      const sorted = Object.create(null) as Record<string, unknown>
-      for (const k of Object.keys(value).sort()) sorted[k] = (value as Record<string, unknown>)[k]
-      return sorted
-    }
-    return value
-  })
+  return nodeToJson(tree)
+}
+
+function nodeToJson(node: TreeNode): string {
+  if (typeof node === 'string' || Array.isArray(node) || isLeafObject(node)) {
+    return JSON.stringify(node)
+  }
+  const keys = Object.keys(node).sort()
+  let out = '{'
+  for (let i = 0; i < keys.length; i++) {
+    const k = keys[i]!
+    out += (i ? ',' : '') + JSON.stringify(k) + ':' + nodeToJson((node as Tree)[k]!)
+  }
+  return out + '}'
 }
 
 function isLeafObject(value: object): boolean {

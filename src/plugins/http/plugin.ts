@@ -166,7 +166,11 @@ export class HttpPlugin implements Plugin {
       if (status === 413) res.setHeader('Connection', 'close')
       writeError(res, answer)
     }
-    if (tmpFiles.length) res.once('close', () => removeTmpFiles(tmpFiles))
+    if (tmpFiles.length) {
+      // The client may have left already ('close' fired): then remove the files now.
+      if (res.closed) removeTmpFiles(tmpFiles)
+      else res.once('close', () => removeTmpFiles(tmpFiles))
+    }
     const seconds = Number(process.hrtime.bigint() - started) / 1e9
     const event: RequestEvent = { method: req.method ?? '', status, seconds, code }
     logRequest(this.#log, req, event, startedAt, this.#opts.accessLogs)
