@@ -26,6 +26,20 @@ test('first in, first out; shift on empty is undefined', () => {
   assert.equal(q.shift(), undefined)
 })
 
+test('peek shows the next item without taking it', () => {
+  const q = new FifoQueue<{ n: number }>()
+  assert.equal(q.peek(), undefined)
+  const [a, b] = [item(1), item(2)]
+  q.push(a)
+  q.push(b)
+  assert.equal(q.peek(), a)
+  assert.equal(q.length, 2)
+  assert.equal(q.shift(), a)
+  assert.equal(q.peek(), b)
+  q.remove(b)
+  assert.equal(q.peek(), undefined)
+})
+
 test('remove takes out one specific item and keeps the order of the rest', () => {
   const q = new FifoQueue<{ n: number }>()
   const items = [1, 2, 3, 4, 5].map(item)

@@ -18,7 +18,13 @@ const plain = (f: Frame): Plain => ({
   payloadHex: f.payload.toString('hex'),
 })
 
-const expected = goldenVectors.map((v) => ({
+interface Vector {
+  name: string
+  bytes: Buffer
+  frame: Plain
+}
+
+const expected: Vector[] = goldenVectors.map((v) => ({
   bytes: Buffer.from(v.hex, 'hex'),
   frame: { flags: v.flags, stream: v.stream, options: v.options, payloadHex: v.payloadHex },
   name: v.name,
@@ -93,7 +99,10 @@ describe('chunk boundaries', () => {
 
   test('many frames concatenated, then randomly chunked, come out in order', () => {
     const rand = prng(42)
-    const sequence = Array.from({ length: 300 }, () => expected[randInt(rand, expected.length)]!)
+    const sequence: Vector[] = Array.from(
+      { length: 300 },
+      () => expected[randInt(rand, expected.length)]!,
+    )
     // Some bigger frames too, so a frame spans many chunks.
     for (let i = 0; i < 5; i++) {
       const payload = Buffer.alloc(5000 + randInt(rand, 5000))
