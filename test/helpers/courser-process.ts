@@ -57,7 +57,7 @@ export async function startCourser(
     stdout: () => stdout,
     workerPids: () => childPids(child.pid!),
     async stop() {
-      if (child.exitCode !== null) return child.exitCode
+      if (child.exitCode !== null || child.signalCode !== null) return child.exitCode
       child.kill('SIGTERM')
       const [code] = (await once(child, 'exit')) as [number | null]
       return code
