@@ -25,11 +25,23 @@ export function headerMap(raw: readonly string[]): Map<string, string[]> {
   for (let i = 0; i < raw.length; i += 2) {
     const name = canonicalHeaderKey(raw[i]!)
     if (name === 'Host' || name === 'Transfer-Encoding') continue
+    const value = headerValue(raw[i + 1]!)
     const list = map.get(name)
-    if (list) list.push(raw[i + 1]!)
-    else map.set(name, [raw[i + 1]!])
+    if (list) list.push(value)
+    else map.set(name, [value])
   }
   return map
+}
+
+// eslint-disable-next-line no-control-regex
+const NON_ASCII = /[^\x00-\x7f]/
+
+/**
+ * Node decodes header bytes as Latin-1; PHP (like Go) should see the bytes the client sent, so
+ * UTF-8 values are re-decoded. Bytes that are not UTF-8 become U+FFFD, as Go's JSON encoder does.
+ */
+function headerValue(latin1: string): string {
+  return NON_ASCII.test(latin1) ? Buffer.from(latin1, 'latin1').toString('utf8') : latin1
 }
 
 /** Headers as `{Name: [values]}`. */

@@ -93,3 +93,12 @@ describe('cookiesJson', () => {
     })
   })
 })
+
+test('UTF-8 header bytes (which Node hands over as Latin-1) reach the worker as UTF-8', () => {
+  const asNodeSeesIt = Buffer.from('Zoë — ✓', 'utf8').toString('latin1')
+  const json = headersJson(['X-Name', asNodeSeesIt, 'X-Plain', 'ascii'])
+  assert.deepEqual(JSON.parse(json), { 'X-Name': ['Zoë — ✓'], 'X-Plain': ['ascii'] })
+  // Bytes that are not UTF-8 become U+FFFD rather than mojibake.
+  const invalid = Buffer.from([0x61, 0xff, 0x62]).toString('latin1')
+  assert.deepEqual(JSON.parse(headersJson(['X-Bad', invalid])), { 'X-Bad': ['a\uFFFDb'] })
+})
