@@ -2,7 +2,7 @@
 
 import type { ProcessState } from '../plugins/informer/workers.ts'
 
-const COLUMNS = ['PID', 'STATUS', 'EXECS', 'MEMORY', 'CPU%', 'CREATED'] as const
+const COLUMNS = ['PID', 'STATUS', 'EXECS', 'MEMORY', 'CPU%', 'CREATED', 'REQUEST'] as const
 
 export function renderWorkers(
   plugin: string,
@@ -16,11 +16,12 @@ export function renderWorkers(
     formatBytes(w.memoryUsage),
     w.CPUPercent.toFixed(2),
     formatAge(now - w.created / 1_000_000),
+    w.currentRequest === undefined ? '' : `${w.currentRequest} (${w.currentRequestMs ?? 0} ms)`,
   ])
   const widths = COLUMNS.map((c, i) => Math.max(c.length, ...rows.map((r) => r[i]!.length)))
   const line = `+${widths.map((w) => '-'.repeat(w + 2)).join('+')}+`
   const row = (cells: readonly string[]): string =>
-    `|${cells.map((c, i) => ` ${i === 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)} `).join('|')}|`
+    `|${cells.map((c, i) => ` ${i === 1 || i === 6 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)} `).join('|')}|`
   return [`Workers of [${plugin}]:`, line, row(COLUMNS), line, ...rows.map(row), line, ''].join(
     '\n',
   )

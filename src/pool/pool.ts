@@ -86,6 +86,8 @@ export interface WorkerInfo {
   execs: number
   createdAt: number
   lastUsedAt: number
+  /** The request in flight (`GET /path`) and for how long, or null when idle. */
+  current: { label: string; ms: number } | null
 }
 
 interface Waiter {
@@ -278,6 +280,7 @@ export class Pool {
         execs: w.execs,
         createdAt: w.createdAt,
         lastUsedAt: w.lastUsedAt,
+        current: w.current,
       }
     })
   }

@@ -43,6 +43,8 @@ export interface WorkerOptions {
 }
 
 export interface ExecRequest {
+  /** What the request is, for `courser workers` (e.g. `GET /hello`); optional. */
+  label?: string
   context: string | Uint8Array
   body: Buffer
   /** Frame flags byte for the request: the codec (CODEC_JSON for HTTP). */
@@ -61,6 +63,8 @@ export interface ExitInfo {
 export type ChunkHandler = (payload: Payload, last: boolean) => void
 
 interface PendingExec {
+  label: string | undefined
+  startedAt: number
   resolve(payload: Payload): void
   reject(err: Error): void
   head: Payload | null
@@ -248,6 +252,8 @@ export class Worker {
     const frame = encodePayloadFrame(request.codec, request.context, request.body)
     return new Promise<Payload>((resolve, reject) => {
       this.#pending = {
+        label: request.label,
+        startedAt: Date.now(),
         resolve,
         reject,
         head: null,
@@ -305,6 +311,12 @@ export class Worker {
     this.#paused = false
     this.#relay?.resume()
     if (this.#pending) this.#armExecTtl(this.#pending)
+  }
+
+  /** The request being executed (its label and how long it has run), or null when idle. */
+  get current(): { label: string; ms: number } | null {
+    const p = this.#pending
+    return p ? { label: p.label ?? '', ms: Date.now() - p.startedAt } : null
   }
 
   /** Marks a busy worker to be retired as soon as its current request ends. */

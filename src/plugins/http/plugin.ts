@@ -143,8 +143,18 @@ export class HttpPlugin implements Plugin {
       const stream = new StreamWriter(res, this.#log)
       const payload = await this.#pool!.exec(
         this.#opts.codec === 'proto'
-          ? { context: requestContextProto(req, body), body: body.body, codec: Flag.CODEC_PROTO }
-          : { context: requestContext(req, body), body: body.body, codec: Flag.CODEC_JSON },
+          ? {
+              label: `${req.method} ${req.url}`,
+              context: requestContextProto(req, body),
+              body: body.body,
+              codec: Flag.CODEC_PROTO,
+            }
+          : {
+              label: `${req.method} ${req.url}`,
+              context: requestContext(req, body),
+              body: body.body,
+              codec: Flag.CODEC_JSON,
+            },
         stream,
       )
       status = stream.started ? stream.status : writeResponse(res, payload, req.method === 'HEAD')

@@ -24,6 +24,10 @@ export interface ProcessState {
   CPUPercent: number
   command: string
   statusStr: string
+  /** Courser's addition (PHP clients ignore unknown keys): the request in flight, e.g. `GET /a`. */
+  currentRequest?: string
+  /** How long the request in flight has run, in milliseconds. */
+  currentRequestMs?: number
 }
 
 export async function processStates(pool: Pool): Promise<ProcessState[]> {
@@ -43,6 +47,7 @@ export async function processStates(pool: Pool): Promise<ProcessState[]> {
         CPUPercent: Math.round((stats.cpuSeconds / ageSeconds) * 10000) / 100,
         command,
         statusStr: status.name,
+        ...(w.current ? { currentRequest: w.current.label, currentRequestMs: w.current.ms } : {}),
       }
     }),
   )
