@@ -141,20 +141,14 @@ export class HttpPlugin implements Plugin {
     try {
       const body = await readRequestBody(req, this.#opts.body, tmpFiles)
       const stream = new StreamWriter(res, this.#log)
+      const proto = this.#opts.codec === 'proto'
       const payload = await this.#pool!.exec(
-        this.#opts.codec === 'proto'
-          ? {
-              label: `${req.method} ${req.url}`,
-              context: requestContextProto(req, body),
-              body: body.body,
-              codec: Flag.CODEC_PROTO,
-            }
-          : {
-              label: `${req.method} ${req.url}`,
-              context: requestContext(req, body),
-              body: body.body,
-              codec: Flag.CODEC_JSON,
-            },
+        {
+          label: `${req.method} ${req.url}`,
+          context: proto ? requestContextProto(req, body) : requestContext(req, body),
+          body: body.body,
+          codec: proto ? Flag.CODEC_PROTO : Flag.CODEC_JSON,
+        },
         stream,
       )
       status = stream.started ? stream.status : writeResponse(res, payload, req.method === 'HEAD')
