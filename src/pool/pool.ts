@@ -1,6 +1,7 @@
 // Many workers: allocation, bounded wait queue, replacement of dead workers, max_jobs, the
 // supervisor's soft limits, reset, destroy.
 
+import { randomInt } from 'node:crypto'
 import type { Logger } from 'pino'
 import { CourserError, isCourserError } from '../errors.ts'
 import { isStopRequest, type Payload } from '../protocol/index.ts'
@@ -119,6 +120,7 @@ export class Pool {
   #log: Logger
   /** Live workers counted against num_workers (retired ones are not). */
   #workers = new Set<Worker>()
+  #jobLimits = new WeakMap<Worker, number>()
   #idle: Worker[] = []
   #waiters = new FifoQueue<Waiter>()
   #spawning = 0
@@ -165,15 +167,15 @@ export class Pool {
       throw new CourserError('ERR_PAYLOAD_EMPTY')
     }
     if (this.#opts.debug) return this.#execFresh(request, opts)
-    const { maxJobs } = this.#opts
     for (let reruns = 0; ;) {
       const worker = await this.#acquire()
       let payload: Payload
       try {
         const done = this.#run(worker, request, opts)
         // Its last request under max_jobs: boot the successor now, while this request runs.
-        if (maxJobs > 0 && worker.execs + 1 >= maxJobs && worker.busy) {
-          this.#replace(worker, 'max_jobs', `${worker.execs + 1} requests, max_jobs ${maxJobs}`)
+        const limit = this.#jobLimit(worker)
+        if (limit > 0 && worker.execs + 1 >= limit && worker.busy) {
+          this.#replace(worker, 'max_jobs', `${worker.execs + 1} requests, max_jobs ${limit}`)
         }
         payload = await done
       } catch (err) {
@@ -351,15 +353,27 @@ export class Pool {
     if (ms > c.maxWaitMs) c.maxWaitMs = ms
   }
 
+  /**
+   * This worker's max_jobs with RoadRunner's jitter (0-14 % more, spec §3.5), so workers booted
+   * together do not all recycle on the same request. 0 = unlimited.
+   */
+  #jobLimit(worker: Worker): number {
+    const { maxJobs } = this.#opts
+    if (maxJobs <= 0) return 0
+    let limit = this.#jobLimits.get(worker)
+    if (limit === undefined) {
+      limit = maxJobs + Math.floor((maxJobs * randomInt(0, 15)) / 100)
+      this.#jobLimits.set(worker, limit)
+    }
+    return limit
+  }
+
   /** A worker finished a request: hand it to the next waiter, park it, or retire it. */
   #release(worker: Worker): void {
-    const { maxJobs } = this.#opts
-    if (
-      worker.state === 'retiring' ||
-      !this.#workers.has(worker) ||
-      (maxJobs > 0 && worker.execs >= maxJobs)
-    ) {
-      this.#retire(worker, maxJobs > 0 && worker.execs >= maxJobs ? 'max_jobs' : undefined)
+    const limit = this.#jobLimit(worker)
+    const spent = limit > 0 && worker.execs >= limit
+    if (worker.state === 'retiring' || !this.#workers.has(worker) || spent) {
+      this.#retire(worker, spent ? 'max_jobs' : undefined)
       return
     }
     if (this.#backoffMs > 0) this.#backoffMs = 0 // it served a request: healthy
