@@ -2,12 +2,39 @@
 
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { isAlive, startCourser, waitFor } from '../helpers/courser-process.ts'
+import { execFile } from 'node:child_process'
+import { createServer } from 'node:net'
+import { promisify } from 'node:util'
+import { ROOT, isAlive, startCourser, waitFor } from '../helpers/courser-process.ts'
 
-const CONFIG = ['serve', '-c', 'examples/lumen/.rr.yaml', '-o', 'http.address=127.0.0.1:0']
+const run = promisify(execFile)
+
+async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const { port } = server.address() as { port: number }
+  await new Promise((resolve) => server.close(resolve))
+  return port
+}
 
 test('serves the Lumen example and survives worker kills', async (t) => {
-  const courser = await startCourser([...CONFIG, '-o', 'http.pool.num_workers=2'])
+  const [rpcPort, metricsPort, statusPort] = [await freePort(), await freePort(), await freePort()]
+  const rpc = `tcp://127.0.0.1:${rpcPort}`
+  const courser = await startCourser([
+    'serve',
+    '-c',
+    'examples/lumen/.rr.yaml',
+    '-o',
+    'http.address=127.0.0.1:0',
+    '-o',
+    'http.pool.num_workers=2',
+    '-o',
+    `rpc.listen=${rpc}`,
+    '-o',
+    `metrics.address=127.0.0.1:${metricsPort}`,
+    '-o',
+    `status.address=127.0.0.1:${statusPort}`,
+  ])
   t.after(() => courser.stop())
   const base = `http://127.0.0.1:${courser.port}`
 
@@ -49,6 +76,21 @@ test('serves the Lumen example and survives worker kills', async (t) => {
     const res = await fetch(`${base}/no/such/route`)
     assert.equal(res.status, 404)
     await res.arrayBuffer()
+  })
+
+  await t.test('courser workers lists the pids ps shows; /ready and /metrics answer', async () => {
+    const { stdout } = await run(
+      process.execPath,
+      [`${ROOT}bin/courser`, 'workers', '-c', 'examples/lumen/.rr.yaml', '-o', `rpc.listen=${rpc}`],
+      { cwd: ROOT },
+    )
+    const listed = [...stdout.matchAll(/^\|\s+(\d+) \| /gm)].map((m) => Number(m[1]))
+    assert.deepEqual(listed.sort(), courser.workerPids().sort(), stdout)
+    const ready = await fetch(`http://127.0.0.1:${statusPort}/ready`)
+    assert.equal(ready.status, 200)
+    await ready.arrayBuffer()
+    const metrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()
+    assert.match(metrics, /^rr_http_total_workers 2$/m)
   })
 
   await t.test(
