@@ -219,7 +219,7 @@ describe('request bodies (spec §4.4-4.6)', () => {
     await waitFor('temp files to be removed', () => readdirSync(uploadsDir).length === 0)
   })
 
-  test('upload temp files are removed when the client goes away mid-request', {}, async (t) => {
+  test('upload temp files are removed when the client goes away mid-request', async (t) => {
     const { base, uploadsDir, http } = await startHttp(t)
     const fd = new FormData()
     fd.append('up', new Blob(['data']), 'd.txt')
@@ -388,35 +388,29 @@ describe('responses and errors (spec §4.7-4.9)', () => {
 })
 
 describe('shutdown', () => {
-  test(
-    'stop() lets an in-flight keep-alive request finish, then closes its connection',
-    {
-      todo: 'BUG: HttpPlugin.stop() calls closeIdleConnections() once; a connection that becomes idle later keeps server.close() waiting for the keep-alive timeout (65 s)',
-    },
-    async (t) => {
-      const { base, http } = await startHttp(t)
-      const agent = new Agent({ keepAlive: true })
-      t.after(() => agent.destroy()) // releases the server if stop() is still waiting on it
-      const response = new Promise<number>((resolve, reject) => {
-        const req = httpRequest(`${base}/sleep?ms=200`, { agent }, (res) => {
-          res.resume()
-          res.on('end', () => resolve(res.statusCode ?? 0))
-        })
-        req.on('error', reject)
-        req.end()
+  test('stop() lets an in-flight keep-alive request finish, then closes its connection', async (t) => {
+    const { base, http } = await startHttp(t)
+    const agent = new Agent({ keepAlive: true })
+    t.after(() => agent.destroy()) // releases the server if stop() is still waiting on it
+    const response = new Promise<number>((resolve, reject) => {
+      const req = httpRequest(`${base}/sleep?ms=200`, { agent }, (res) => {
+        res.resume()
+        res.on('end', () => resolve(res.statusCode ?? 0))
       })
-      await waitFor('the request to be in flight', () => http.pool?.stats().busy === 1)
-      const stopped = http.stop()
-      assert.equal(await response, 200, 'the in-flight request completes')
-      let timer: NodeJS.Timeout | undefined
-      const outcome = await Promise.race([
-        stopped.then(() => 'stopped'),
-        new Promise<string>((resolve) => {
-          timer = setTimeout(() => resolve('still waiting'), 2000)
-        }),
-      ])
-      clearTimeout(timer)
-      assert.equal(outcome, 'stopped', 'stop() should not wait for the idle keep-alive connection')
-    },
-  )
+      req.on('error', reject)
+      req.end()
+    })
+    await waitFor('the request to be in flight', () => http.pool?.stats().busy === 1)
+    const stopped = http.stop()
+    assert.equal(await response, 200, 'the in-flight request completes')
+    let timer: NodeJS.Timeout | undefined
+    const outcome = await Promise.race([
+      stopped.then(() => 'stopped'),
+      new Promise<string>((resolve) => {
+        timer = setTimeout(() => resolve('still waiting'), 2000)
+      }),
+    ])
+    clearTimeout(timer)
+    assert.equal(outcome, 'stopped', 'stop() should not wait for the idle keep-alive connection')
+  })
 })
