@@ -281,11 +281,14 @@ export async function timeToFullStrength(
 export async function orphans(
   server: FaultServer,
   graceMs = 3000,
-  current: readonly number[] = server.pool.list().map((w) => w.pid),
+  current?: readonly number[],
 ): Promise<number[]> {
   const deadline = Date.now() + graceMs
   for (;;) {
-    const alive = [...server.seenPids].filter((p) => !current.includes(p) && isAlive(p))
+    // The pool's live workers, read again each time: the supervisor may still be replacing
+    // workers (a successor booted after the load ended is not an orphan).
+    const live = current ?? server.pool.list().map((w) => w.pid)
+    const alive = [...server.seenPids].filter((p) => !live.includes(p) && isAlive(p))
     if (alive.length === 0 || Date.now() > deadline) return alive
     await new Promise((r) => setTimeout(r, 20))
   }
