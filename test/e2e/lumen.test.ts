@@ -3,19 +3,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { createServer } from 'node:net'
 import { promisify } from 'node:util'
-import { ROOT, isAlive, startCourser, waitFor } from '../helpers/courser-process.ts'
+import { ROOT, freePort, isAlive, startCourser, waitFor } from '../helpers/courser-process.ts'
 
 const run = promisify(execFile)
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 test('serves the Lumen example and survives worker kills', async (t) => {
   const [rpcPort, metricsPort, statusPort] = [await freePort(), await freePort(), await freePort()]

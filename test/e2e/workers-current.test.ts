@@ -3,19 +3,10 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
-import { createServer } from 'node:net'
 import { promisify } from 'node:util'
-import { ROOT, startCourser, waitFor } from '../helpers/courser-process.ts'
+import { ROOT, freePort, startCourser, waitFor } from '../helpers/courser-process.ts'
 
 const run = promisify(execFile)
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const { port } = server.address() as { port: number }
-  await new Promise((resolve) => server.close(resolve))
-  return port
-}
 
 test('courser workers lists the request in flight per worker', async (t) => {
   const rpc = `tcp://127.0.0.1:${await freePort()}`

@@ -2,6 +2,7 @@
 
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
 import { once } from 'node:events'
+import { createServer } from 'node:net'
 
 export const ROOT = new URL('../..', import.meta.url).pathname
 
@@ -96,4 +97,13 @@ export async function waitFor(
     await new Promise((r) => setTimeout(r, stepMs))
   }
   return cond()
+}
+
+/** A TCP port free on 127.0.0.1 right now, for listeners the test must know in advance (rpc, status). */
+export async function freePort(): Promise<number> {
+  const server = createServer()
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
+  const address = server.address()
+  await new Promise((resolve) => server.close(resolve))
+  return typeof address === 'object' && address ? address.port : 0
 }
