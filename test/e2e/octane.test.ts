@@ -7,11 +7,10 @@
 import assert from 'node:assert/strict'
 import { execFile } from 'node:child_process'
 import { mkdirSync, writeFileSync, existsSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { join } from 'node:path'
 import { test, type TestContext } from 'node:test'
 import { promisify } from 'node:util'
-import { ROOT, childPids, startCourser, waitFor } from '../helpers/courser-process.ts'
+import { ROOT, childPids, freePort, startCourser, waitFor } from '../helpers/courser-process.ts'
 import { tempDir } from '../helpers/pool.ts'
 
 const run = promisify(execFile)
@@ -41,14 +40,6 @@ async function courser(args: string[], cwd = ROOT): Promise<Result> {
       stderr: e.stderr ?? '',
     }
   }
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer()
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
-  const address = server.address()
-  await new Promise((resolve) => server.close(resolve))
-  return typeof address === 'object' && address ? address.port : 0
 }
 
 /** An Octane-like app dir: an empty .rr.yaml (Octane `touch`es it) and a public/ directory. */
@@ -244,7 +235,10 @@ test('serve -p writes .pid; courser stop ends the server gracefully and the file
   const { code, stdout } = await courser(['stop'], dir)
   assert.equal(code, 0)
   assert.equal(stdout, `stopping process with PID: ${server.child.pid}\n`)
-  const exit = await new Promise<number | null>((resolve) => server.child.once('exit', resolve))
+  // The server may already have exited while `courser stop` was returning.
+  const exit =
+    server.child.exitCode ??
+    (await new Promise<number | null>((resolve) => server.child.once('exit', resolve)))
   assert.equal(exit, 0)
   assert.equal(existsSync(join(dir, '.pid')), false)
   const again = await courser(['stop'], dir)
