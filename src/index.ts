@@ -5,11 +5,11 @@
 //   const server = createServer({ config: '.rr.yaml', middleware: [myMiddleware] })
 //   await server.serve()
 
-import { buildContainer } from './cli/commands/serve.ts'
+import { buildContainer, configLogger } from './cli/commands/serve.ts'
 import { loadConfig, type CourserConfig } from './config/index.ts'
 import { CourserError } from './errors.ts'
 import type { Container } from './container/index.ts'
-import { createLogger, type Logger } from './logger.ts'
+import type { Logger } from './logger.ts'
 import type { Middleware } from './plugins/http/middleware/index.ts'
 import type { HttpPlugin } from './plugins/http/plugin.ts'
 
@@ -63,14 +63,7 @@ export function createServer(opts: CreateServerOptions = {}): CourserServer {
   if (opts.middleware?.length && !config.http) {
     throw new CourserError('ERR_CONFIG', `${config.file}: middleware needs an http section`)
   }
-  const logger =
-    opts.logger ??
-    createLogger({
-      mode: config.logs.mode,
-      level: config.logs.level,
-      encoding: config.logs.encoding,
-      output: config.logs.output[0],
-    })
+  const logger = opts.logger ?? configLogger(config)
   const container: Container = buildContainer(config, logger, {
     middleware: [...(opts.middleware ?? [])],
   })

@@ -21,18 +21,23 @@ export async function serveCommand(opts: GlobalOptions): Promise<void> {
     overrides: opts.override,
     dotenv: opts.dotenv,
   })
-  const log = createLogger({
+  const log = configLogger(config)
+  const container = buildContainer(config, log)
+  await container.serve()
+  if (opts.pid) writePidFile()
+  log.info({ config: config.file }, 'courser is serving')
+  handleSignals(container, log)
+}
+
+/** The logger the config's `logs` section describes (the CLI and the programmatic API share it). */
+export function configLogger(config: CourserConfig): Logger {
+  return createLogger({
     mode: config.logs.mode,
     level: config.logs.level,
     encoding: config.logs.encoding,
     output: config.logs.output,
     channels: config.logs.channels,
   })
-  const container = buildContainer(config, log)
-  await container.serve()
-  if (opts.pid) writePidFile()
-  log.info({ config: config.file }, 'courser is serving')
-  handleSignals(container, log)
 }
 
 /** What the programmatic API (src/index.ts) adds to what the config file says. */
