@@ -55,6 +55,11 @@ export interface ServerConfig {
   relay: string
   /** ms; default 60 000. A RoadRunner v2 key; RoadRunner v3 ignores it. */
   relay_timeout: number
+  /**
+   * Courser extension: Linux scheduling policy of the workers. `batch` (default) runs them as
+   * SCHED_BATCH, so a worker woken by a request does not preempt the server mid-batch.
+   */
+  sched_policy: 'batch' | 'normal'
   user?: string
   group?: string
   on_init?: OnInitConfig
@@ -380,6 +385,7 @@ export const serverSchema = optionalSection({
   env: field(upperKeys, () => ({})),
   relay: field(relay, 'pipes'),
   relay_timeout: field(parseDuration, MINUTE),
+  sched_policy: field(oneOf(['batch', 'normal'] as const), 'batch'),
   user: field(nonEmpty),
   group: field(nonEmpty),
   on_init: onInitSchema,
@@ -399,6 +405,7 @@ export const serverSchema = optionalSection({
     env: v.env,
     relay: v.relay,
     relay_timeout: v.relay_timeout || MINUTE,
+    sched_policy: v.sched_policy,
   }
   if (v.user !== undefined) out.user = v.user
   if (v.group !== undefined) out.group = v.group

@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import type { Readable, Writable } from 'node:stream'
 import { createFifoPipes, type FifoPipes } from '../transport/index.ts'
+import { withSchedPolicy, type SchedPolicy } from './sched.ts'
 
 export interface SpawnOptions {
   /** argv; the first element is executed directly. */
@@ -12,6 +13,8 @@ export interface SpawnOptions {
   env: Readonly<Record<string, string>>
   /** Pipes relay needs stdin/stdout for frames; socket relays leave stdout to the log. */
   relay: 'pipes' | 'socket'
+  /** `batch`: start under SCHED_BATCH when the system allows it (see sched.ts). Default `normal`. */
+  schedPolicy?: SchedPolicy
 }
 
 export interface SpawnedWorker {
@@ -26,15 +29,22 @@ export interface SpawnedWorker {
  * libuv's socketpairs); if FIFOs cannot be made, ordinary stdio pipes are used.
  */
 export async function spawnWorkerProcess(opts: SpawnOptions): Promise<SpawnedWorker> {
-  const [file, ...args] = opts.command
-  if (!file) throw new Error('empty worker command')
+  if (!opts.command[0]) throw new Error('empty worker command')
+  const env = { ...process.env, ...opts.env }
+  const command = await withSchedPolicy(
+    opts.command,
+    opts.schedPolicy ?? 'normal',
+    opts.cwd,
+    env.PATH,
+  )
+  const [file, ...args] = command as [string, ...string[]]
   let fifos: FifoPipes | null = null
   if (opts.relay === 'pipes' && process.platform === 'linux') {
     fifos = await createFifoPipes().catch(() => null)
   }
   const child = spawn(file, args, {
     cwd: opts.cwd,
-    env: { ...process.env, ...opts.env },
+    env,
     stdio: fifos ? [fifos.childStdin, fifos.childStdout, 'pipe'] : ['pipe', 'pipe', 'pipe'],
     // Own process group: a terminal's Ctrl-C reaches only the server, which stops workers in order.
     detached: true,

@@ -23,6 +23,7 @@ import {
   type Payload,
 } from '../protocol/index.ts'
 import { PipeRelay, type Relay, type SocketListener } from '../transport/index.ts'
+import type { SchedPolicy } from './sched.ts'
 import { spawnWorkerProcess } from './spawn.ts'
 import { canTransition, rrStatus, type RetireReason, type WorkerState } from './worker-state.ts'
 
@@ -39,6 +40,8 @@ export interface WorkerOptions {
    * worker is SIGKILLed and the request fails with ERR_WORKER_EXEC_TTL. 0 or absent = none.
    */
   execTtlMs?: number
+  /** Linux scheduling policy (sched.ts); default `normal`. */
+  schedPolicy?: SchedPolicy
   log: Logger
 }
 
@@ -171,6 +174,7 @@ export class Worker {
       cwd: opts.cwd,
       env: opts.env,
       relay: opts.relay === 'pipes' ? 'pipes' : 'socket',
+      schedPolicy: opts.schedPolicy,
     })
     if (child.pid === undefined) {
       const err = await new Promise<Error>((resolve) => child.once('error', resolve))

@@ -59,6 +59,7 @@ export async function startPool(
     /** Await pool.start() (default true). */
     start?: boolean
     env?: Record<string, string>
+    schedPolicy?: 'batch' | 'normal'
   } = {},
 ): Promise<PoolHarness> {
   const { log, lines } = captureLogger()
@@ -68,6 +69,7 @@ export async function startPool(
       env: opts.env ?? {},
       relay: opts.relay ?? 'pipes',
       cwd: ROOT,
+      schedPolicy: opts.schedPolicy,
     },
     log,
   )

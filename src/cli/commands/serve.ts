@@ -76,6 +76,7 @@ export function buildContainer(
       command: config.server.command,
       env: { ...config.dotenv, ...config.server.env },
       relay: config.server.relay,
+      schedPolicy: config.server.sched_policy,
       cwd: config.workdir,
       rpc: config.rpc?.listen_set && rpc ? () => rpc.address : undefined,
     },

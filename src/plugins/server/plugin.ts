@@ -4,6 +4,7 @@ import type { Logger } from 'pino'
 import type { Plugin } from '../../container/index.ts'
 import { Pool, type PoolOptions } from '../../pool/index.ts'
 import { SocketListener, parseRelayAddress } from '../../transport/index.ts'
+import { schedBatchAvailable, type SchedPolicy } from '../../worker/index.ts'
 import { RR_COMPAT_VERSION } from '../../version.ts'
 
 export interface ServerOptions {
@@ -17,6 +18,8 @@ export interface ServerOptions {
   /** rpc.listen when set explicitly; exported as RR_RPC. A function is read when a pool is created
    * (the rpc plugin's bound address, which differs from rpc.listen when that asks for port 0). */
   rpc?: string | (() => string)
+  /** server.sched_policy (a Courser extension); default `normal` here, `batch` from a config. */
+  schedPolicy?: SchedPolicy
 }
 
 export type PoolSettings = Omit<PoolOptions, 'worker' | 'log' | 'name'> & {
@@ -38,6 +41,11 @@ export class ServerPlugin implements Plugin {
   }
 
   async serve(): Promise<void> {
+    if (this.#opts.schedPolicy === 'batch' && !(await schedBatchAvailable())) {
+      this.#log.warn(
+        'server.sched_policy is batch, but workers cannot be started under SCHED_BATCH here (not Linux, no chrt, or not permitted); they run with the normal policy',
+      )
+    }
     if (!this.#listener) return
     await this.#listener.listen()
     this.#log.debug({ relay: this.#listener.relayAddress }, 'relay listener ready')
@@ -72,6 +80,7 @@ export class ServerPlugin implements Plugin {
         cwd: this.#opts.cwd,
         env,
         relay: this.#listener ?? 'pipes',
+        schedPolicy: this.#opts.schedPolicy ?? 'normal',
         bootTimeoutMs: settings.allocateTimeoutMs,
       },
     })

@@ -79,6 +79,7 @@ describe('loadConfig: a good config', () => {
       env: {},
       relay: 'pipes',
       relay_timeout: 60_000,
+      sched_policy: 'batch',
     })
     assert.deepEqual(c.http, {
       address: '127.0.0.1:8080',
@@ -481,6 +482,15 @@ describe('loadConfig: errors are one line naming file and key', () => {
       '.rr.yaml: http.pool.num_workers: expected a non-negative integer, got "many"',
       '.rr.yaml: http.pool.max_jobs: expected a non-negative integer, got -1',
       '.rr.yaml: logs.level: expected one of debug, info, warn, error, dpanic, panic, fatal; got "loud"',
+    ])
+  })
+
+  it('server.sched_policy (a Courser extension) is batch or normal', (t) => {
+    const yaml = (policy: string): string =>
+      `version: "3"\nserver:\n  command: php w.php\n  sched_policy: ${policy}\n`
+    assert.equal(load(t, yaml('normal')).server?.sched_policy, 'normal')
+    assert.deepEqual(loadError(t, yaml('fifo')), [
+      '.rr.yaml: server.sched_policy: expected one of batch, normal; got "fifo"',
     ])
   })
 })
