@@ -4,7 +4,8 @@
 
 import { execFile } from 'node:child_process'
 import { closeSync, constants, mkdtempSync, openSync, rmSync } from 'node:fs'
-import { Socket } from 'node:net'
+import { Socket, type SocketConstructorOpts } from 'node:net'
+import type { Readable } from 'node:stream'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { promisify } from 'node:util'
@@ -12,11 +13,48 @@ import { promisify } from 'node:util'
 const run = promisify(execFile)
 const { O_RDONLY, O_WRONLY, O_NONBLOCK } = constants
 
+/**
+ * One read buffer for every worker FIFO (a pipe holds 64 KiB): each read is handed to the reader
+ * as a view that is consumed (frames copied out) before the next read, so reading allocates nothing.
+ */
+const READ_BUFFER = Buffer.allocUnsafe(64 * 1024)
+type TransientReader = (chunk: Buffer) => void
+const readers = new WeakMap<Socket, TransientReader>()
+
+/**
+ * Routes the reads of a FIFO made here to `reader`, which gets views of a reused buffer, valid
+ * only during the call; reading starts now. False for any other stream: read that one with 'data'.
+ */
+export function readTransient(stream: Readable, reader: TransientReader): boolean {
+  if (!(stream instanceof Socket) || !readers.has(stream)) return false
+  readers.set(stream, reader)
+  stream.resume()
+  return true
+}
+
+function fifoReader(fd: number): Socket {
+  const socket: Socket = new Socket({
+    fd,
+    readable: true,
+    writable: false,
+    // Paused until readTransient() names the reader: no byte is read before someone takes it.
+    pauseOnCreate: true,
+    onread: {
+      buffer: READ_BUFFER,
+      callback: (n: number, buf: Uint8Array) => {
+        readers.get(socket)!(Buffer.from(buf.buffer, buf.byteOffset, n))
+      },
+    },
+  } as SocketConstructorOpts)
+  readers.set(socket, () => {})
+  return socket
+}
+
 export interface FifoPipes {
   /** Give these to the child as fds 0 and 1; close them in the parent after spawning. */
   childStdin: number
   childStdout: number
-  /** The server's ends: frames to the worker, frames from the worker. */
+  /** The server's ends: frames to the worker, frames from the worker (read it with readTransient). */
   toWorker: Socket
   fromWorker: Socket
   /** Closes the child's ends in this process (after spawn). */
@@ -39,7 +77,7 @@ export async function createFifoPipes(): Promise<FifoPipes> {
       childStdin,
       childStdout,
       toWorker: new Socket({ fd: toWorkerFd, readable: false, writable: true }),
-      fromWorker: new Socket({ fd: fromWorkerFd, readable: true, writable: false }),
+      fromWorker: fifoReader(fromWorkerFd),
       releaseChildEnds() {
         closeSync(childStdin)
         closeSync(childStdout)

@@ -1,6 +1,7 @@
 // Pipes relay: frames to the worker's stdin, frames from its stdout (spec §2.4).
 
 import type { Readable, Writable } from 'node:stream'
+import { readTransient } from './fifo-pipes.ts'
 import { Relay } from './relay.ts'
 
 export class PipeRelay extends Relay {
@@ -11,7 +12,9 @@ export class PipeRelay extends Relay {
     super()
     this.#stdin = stdin
     this.#stdout = stdout
-    stdout.on('data', (chunk: Buffer) => this.receive(chunk))
+    if (!readTransient(stdout, (chunk) => this.receive(chunk, true))) {
+      stdout.on('data', (chunk: Buffer) => this.receive(chunk, false))
+    }
     stdout.on('end', () => this.closed_())
     stdout.on('error', () => this.closed_())
     // EPIPE when the worker died: the exit handler reports it, the relay just goes closed.

@@ -9,6 +9,8 @@ export interface RelayHandlers {
   garbage(error: CourserError, pending: Buffer): void
   /** The peer closed its side or the connection broke. */
   close(): void
+  /** After each chunk: how many bytes are held that are not yet a whole frame (stall watchdog). */
+  received?(buffered: number): void
 }
 
 const NOOP: RelayHandlers = { frame() {}, garbage() {}, close() {} }
@@ -36,17 +38,28 @@ export abstract class Relay {
   abstract pause(): void
   abstract resume(): void
 
-  /** Bytes received after the decoder failed (stray output keeps arriving until the process dies). */
-  protected receive(chunk: Buffer): void {
+  /** Bytes received that are not yet a whole frame: a copy (for a stray-output report). */
+  pendingBytes(): Buffer {
+    return this.#decoder.pending()
+  }
+
+  /**
+   * Feeds received bytes to the decoder. `transient`: the chunk is a view of a reused read buffer,
+   * valid only during this call. After the decoder failed, bytes go to the garbage handler (stray
+   * output keeps arriving until the process dies).
+   */
+  protected receive(chunk: Buffer, transient: boolean): void {
     if (this.#decoder.failed) {
-      this.#handlers.garbage(this.#decoder.failed, chunk)
+      this.#handlers.garbage(this.#decoder.failed, transient ? Buffer.from(chunk) : chunk)
       return
     }
     try {
-      this.#decoder.push(chunk, this.#emitFrame)
+      this.#decoder.push(chunk, this.#emitFrame, transient)
     } catch (err) {
       this.#handlers.garbage(err as CourserError, this.#decoder.pending())
+      return
     }
+    this.#handlers.received?.(this.#decoder.buffered)
   }
 
   protected closed_(): void {

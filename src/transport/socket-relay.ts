@@ -10,7 +10,7 @@ export class SocketRelay extends Relay {
     super()
     this.#socket = socket
     socket.setNoDelay(true)
-    socket.on('data', (chunk: Buffer) => this.receive(chunk))
+    socket.on('data', (chunk: Buffer) => this.receive(chunk, false))
     socket.on('close', () => this.closed_())
     socket.on('error', () => this.closed_())
   }

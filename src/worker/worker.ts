@@ -140,10 +140,7 @@ export class Worker {
   #garbageReport: CourserError | null = null
   /** Relay garbage handler installed by the handshake; the frame-stall watchdog reports through it. */
   #reportGarbage: (error: CourserError, bytes: Buffer) => void = () => {}
-  /** Pipes only: stdout bytes received that are not yet part of a whole frame, and their chunks. */
-  #partial = 0
-  #tail: Buffer[] = []
-  #tailBytes = 0
+  /** Pipes only: chunks received so far (the stall watchdog checks that none came meanwhile). */
   #dataSeq = 0
   #stallTimer: NodeJS.Timeout | null = null
   #exit: ExitInfo | null = null
@@ -400,7 +397,6 @@ export class Worker {
         this.#relay = relay
         relay.setHandlers({
           frame: (frame) => {
-            this.#partial -= HEADER_SIZE + 4 * frame.options.length + frame.payload.length
             if (this.#state !== 'starting') return this.#onFrame(frame)
             try {
               parsePidReply(frame)
@@ -422,13 +418,14 @@ export class Worker {
             }
           }),
           close: () => {},
+          // The pipes relay carries whatever the process prints: watch for partial frames that stall.
+          received: opts.relay === 'pipes' ? (buffered) => this.#onReceived(buffered) : undefined,
         })
       }
 
       if (opts.relay === 'pipes') {
         const relay = new PipeRelay(this.#stdin!, this.#stdout!)
         attach(relay)
-        this.#watchStdout(this.#stdout!)
         relay.send(encodePidRequest(process.pid))
       } else {
         // Socket workers may print to stdout freely; it is logged like stderr.
@@ -560,29 +557,14 @@ export class Worker {
   }
 
   /**
-   * Pipes relay: counts stdout bytes that are not yet part of a whole frame. If some stay pending
-   * while nothing arrives for FRAME_STALL_MS (and we are reading), they are reported as stray output.
-   * Without this, `echo "ok\n"` from an idle worker would sit in the decoder and fail a later request.
+   * Pipes relay: if bytes that are not yet a whole frame stay pending while nothing arrives for
+   * FRAME_STALL_MS (and we are reading), they are reported as stray output. Without this,
+   * `echo "ok\n"` from an idle worker would sit in the decoder and fail a later request.
    */
-  #watchStdout(stdout: Readable): void {
-    // Registered after the relay's own listener: the frames in `chunk` have been subtracted already.
-    stdout.on('data', (chunk: Buffer) => {
-      this.#partial += chunk.length
-      this.#dataSeq++
-      if (this.#partial <= 0 || this.#garbage) {
-        this.#partial = Math.max(this.#partial, 0)
-        this.#tail = []
-        this.#tailBytes = 0
-        this.#clearStall()
-        return
-      }
-      this.#tail.push(chunk)
-      this.#tailBytes += chunk.length
-      while (this.#tail.length > 1 && this.#tailBytes - this.#tail[0]!.length >= this.#partial) {
-        this.#tailBytes -= this.#tail.shift()!.length
-      }
-      this.#armStall()
-    })
+  #onReceived(buffered: number): void {
+    this.#dataSeq++
+    if (buffered === 0 || this.#garbage) this.#clearStall()
+    else this.#armStall()
   }
 
   #armStall(): void {
@@ -592,12 +574,14 @@ export class Worker {
       // setImmediate: let the poll phase deliver any bytes already waiting in the pipe first.
       setImmediate(() => {
         this.#stallTimer = null
-        if (this.#partial <= 0 || this.#garbage || this.#exit) return
+        const relay = this.#relay
+        if (!relay || this.#garbage || this.#exit) return
+        const pendingBytes = relay.pendingBytes()
+        if (pendingBytes.length === 0) return
         if (this.#dataSeq !== seq || this.#paused) {
           this.#armStall()
           return
         }
-        const pendingBytes = Buffer.concat(this.#tail).subarray(this.#tailBytes - this.#partial)
         this.#reportGarbage(
           new CourserError('ERR_FRAME_TRUNCATED', `${pendingBytes.length} bytes`),
           pendingBytes,

@@ -136,6 +136,47 @@ describe('chunk boundaries', () => {
     )
   })
 
+  test('transient chunks (one reused read buffer, overwritten after each push): frames stay intact', () => {
+    const rand = prng(7)
+    const payloads = [100, 20, 70_000, 0, 3 * 65_536 + 5, 1].map((n) => {
+      const p = Buffer.alloc(n)
+      for (let j = 0; j < n; j++) p[j] = randInt(rand, 256)
+      return p
+    })
+    const stream = Buffer.concat(
+      payloads.map((payload, i) => encodeFrame({ flags: 8, options: [i], payload })),
+    )
+    for (const size of [1, 5, 13, 4096, 65_536]) {
+      const reused = Buffer.alloc(size)
+      const decoder = new FrameDecoder()
+      const kept: Frame[] = []
+      for (let at = 0; at < stream.length; at += size) {
+        const n = stream.copy(reused, 0, at, at + size)
+        decoder.push(reused.subarray(0, n), (f) => kept.push(f), true)
+        reused.fill(0xee) // the next read overwrites it
+      }
+      assert.deepEqual(
+        kept.map((f) => [f.options[0], f.payload.equals(payloads[f.options[0]!]!)]),
+        payloads.map((_, i) => [i, true]),
+        `read buffer of ${size} bytes`,
+      )
+      assert.equal(decoder.buffered, 0)
+    }
+  })
+
+  test('a frame larger than the preallocation limit grows as its bytes arrive', () => {
+    const payload = Buffer.alloc(9 * 1024 * 1024 + 3, 0x61)
+    payload[payload.length - 1] = 0x7a
+    const bytes = encodeFrame({ flags: 0, options: [0], payload })
+    const decoder = new FrameDecoder()
+    const kept: Frame[] = []
+    for (let at = 0; at < bytes.length; at += 65_536) {
+      decoder.push(bytes.subarray(at, at + 65_536), (f) => kept.push(f), true)
+    }
+    assert.equal(kept.length, 1)
+    assert.ok(kept[0]!.payload.equals(payload))
+  })
+
   test('an empty chunk is a no-op', () => {
     const decoder = new FrameDecoder()
     let n = 0
@@ -159,7 +200,7 @@ describe('truncated input', () => {
     }
   })
 
-  test('a header announcing a 4 GiB payload just waits (no allocation, no hang)', () => {
+  test('a header announcing a 4 GiB payload just waits (bounded allocation, no hang)', () => {
     const head = Buffer.alloc(12)
     head[0] = 0x13
     head.writeUInt32LE(0xffffffff, 2)
