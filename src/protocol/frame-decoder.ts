@@ -7,6 +7,7 @@
 // plus a concatenation, and V8 runs far fewer major GCs (each external allocation counts).
 
 import { CourserError } from '../errors.ts'
+import { framePool } from './buffer-pool.ts'
 import { crc32 } from './crc32.ts'
 import { HEADER_SIZE, MAX_OPTIONS, VERSION, type Frame } from './frame.ts'
 
@@ -76,8 +77,11 @@ export class FrameDecoder {
       if (this.#headFilled === 0 && end - at >= HEADER_SIZE) {
         const total = this.#frameLength(chunk, at)
         if (end - at >= total) {
-          const bytes = transient ? Buffer.from(chunk.subarray(at, at + total)) : chunk
-          onFrame(transient ? toFrame(bytes, 0, total) : toFrame(bytes, at, at + total))
+          if (transient) {
+            const copy = framePool.take(total)
+            chunk.copy(copy, 0, at, at + total)
+            onFrame(toFrame(copy, 0, total))
+          } else onFrame(toFrame(chunk, at, at + total))
           at += total
           continue
         }
@@ -110,7 +114,7 @@ export class FrameDecoder {
   }
 
   #start(total: number): void {
-    this.#frame = Buffer.allocUnsafe(Math.min(total, PREALLOCATE_MAX))
+    this.#frame = framePool.take(Math.min(total, PREALLOCATE_MAX))
     this.#filled = 0
     this.#total = total
   }
