@@ -3,6 +3,7 @@
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { get } from 'node:http'
+import { connect } from 'node:net'
 import { startHttp } from '../helpers/http.ts'
 
 test('response shaping', async (t) => {
@@ -30,6 +31,58 @@ test('response shaping', async (t) => {
       assert.equal(result.body, 'body')
       assert.equal(result.te, 'chunked')
       assert.equal(result.trailers['x-checksum'], 'abc123')
+    },
+  )
+
+  await t.test(
+    'large bodies (recycled frame memory) come back intact under concurrency, in 2 workers',
+    async () => {
+      const h2 = await startHttp(t, { pool: { numWorkers: 2 } })
+      let seed = 1
+      const body = (n: number): Buffer => {
+        const b = Buffer.allocUnsafe(n)
+        for (let i = 0; i < n; i++) b[i] = (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24
+        return b
+      }
+      for (let round = 0; round < 6; round++) {
+        const sent = Array.from({ length: 8 }, (_, i) => body(70_000 + i * 110_000 + round))
+        const got = await Promise.all(
+          sent.map(async (b) => {
+            const res = await fetch(`${h2.base}/raw`, { method: 'POST', body: b })
+            return Buffer.from(await res.arrayBuffer())
+          }),
+        )
+        got.forEach((g, i) => assert.ok(g.equals(sent[i]!), `round ${round}, body ${i}`))
+      }
+    },
+  )
+
+  await t.test(
+    'a client that reads slowly gets its own bytes, while the same memory class serves others',
+    async () => {
+      const h2 = await startHttp(t, { pool: { numWorkers: 2 }, body: { maxBytes: 16_000_000 } })
+      // Larger than what loopback's socket buffers absorb, so the server's write of it stays queued.
+      const size = 8_000_000
+      const slowBody = Buffer.alloc(size, 0x73) // 's'
+      const sock = connect(Number(new URL(h2.base).port), '127.0.0.1')
+      sock.pause() // nothing is read: the server's write stays queued
+      sock.write(
+        `POST /raw HTTP/1.1\r\nHost: x\r\nContent-Length: ${size}\r\nConnection: close\r\n\r\n`,
+      )
+      sock.write(slowBody)
+      await new Promise((resolve) => setTimeout(resolve, 300))
+      for (let i = 0; i < 12; i++) {
+        const other = Buffer.alloc(size, 0x61 + (i % 20))
+        const res = await fetch(`${h2.base}/raw`, { method: 'POST', body: other })
+        assert.ok(Buffer.from(await res.arrayBuffer()).equals(other), `request ${i}`)
+      }
+      const chunks: Buffer[] = []
+      sock.on('data', (c: Buffer) => chunks.push(c))
+      await new Promise((resolve) => sock.on('end', resolve).resume())
+      const raw = Buffer.concat(chunks)
+      const body = raw.subarray(raw.indexOf('\r\n\r\n') + 4)
+      assert.equal(body.length, size)
+      assert.ok(body.equals(slowBody), 'the slow client got its own body, not a later one')
     },
   )
 
