@@ -23,6 +23,7 @@ export const ErrorCodes = {
   ERR_POOL_QUEUE_FULL: 'max_queue_size reached',
   ERR_POOL_DESTROYED: 'pool is destroyed',
   ERR_POOL_BOOT_FAILING: 'no worker can boot',
+  ERR_POOL_CANCELLED: 'the client left before a worker took the request',
   ERR_CONFIG: 'invalid configuration',
   ERR_HTTP_BODY_TOO_LARGE: 'request body exceeds http.max_request_size',
   ERR_HTTP_BAD_FORM: 'request form body cannot be parsed',

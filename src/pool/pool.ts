@@ -169,6 +169,11 @@ export class Pool {
     if (this.#opts.debug) return this.#execFresh(request, opts)
     for (let reruns = 0; ;) {
       const worker = await this.#acquire()
+      if (opts.cancel?.cancelled) {
+        // Its client left while it waited: the worker goes to the next request instead.
+        this.#release(worker)
+        throw new CourserError('ERR_POOL_CANCELLED')
+      }
       let payload: Payload
       try {
         const done = this.#run(worker, request, opts)

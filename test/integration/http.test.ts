@@ -7,9 +7,9 @@ import { connect } from 'node:net'
 import { isAbsolute, dirname } from 'node:path'
 import { describe, test } from 'node:test'
 import { rawRequest, startHttp } from '../helpers/http.ts'
-import { dump } from '../helpers/log.ts'
+import { LEVEL, dump } from '../helpers/log.ts'
 import { waitFor } from '../helpers/process.ts'
-import { WORKERS } from '../helpers/pool.ts'
+import { WORKERS, parseEcho } from '../helpers/pool.ts'
 
 interface EchoContext {
   remoteAddr: string
@@ -315,6 +315,34 @@ describe('responses and errors (spec §4.7-4.9)', () => {
     const viaFetch = await fetch(`${base}/status`)
     assert.deepEqual(viaFetch.headers.getSetCookie(), ['a=1', 'b=2'])
     await viaFetch.arrayBuffer()
+  })
+
+  test('a request whose client left while it waited for a worker is not run (ERR_POOL_CANCELLED, 499)', async (t) => {
+    const { base, port, lines, http } = await startHttp(t, { pool: { numWorkers: 1 } })
+    const pool = http.pool!
+    const busy = fetch(`${base}/sleep?ms=400`) // holds the only worker
+    await waitFor('the worker busy', () => pool.stats().busy === 1, 2000)
+    const gone = connect(port, '127.0.0.1')
+    gone.write('GET /abandoned HTTP/1.1\r\nHost: x\r\n\r\n')
+    await waitFor('the request queued', () => pool.stats().queued === 1, 2000)
+    gone.destroy()
+    assert.equal((await busy).status, 200)
+    await waitFor('the queue empty', () => pool.stats().queued === 0, 2000)
+    const res = await fetch(`${base}/after`)
+    assert.equal(res.status, 200)
+    assert.equal(
+      parseEcho(Buffer.from(await res.arrayBuffer())).context.uri,
+      `http://127.0.0.1:${port}/after`,
+    )
+    assert.equal(pool.list()[0]!.execs, 2, 'the sleep and /after ran; /abandoned did not')
+    const line = lines.find((l) => l.code === 'ERR_POOL_CANCELLED')
+    assert.ok(line, dump(lines))
+    assert.equal(line.level, LEVEL.info)
+    assert.equal(line.URI, '/abandoned')
+    assert.ok(
+      lines.some((l) => l.msg === 'http log' && l.URI === '/abandoned' && l.status === 499),
+      dump(lines),
+    )
   })
 
   test('normal responses carry Content-Length (not chunked)', async (t) => {

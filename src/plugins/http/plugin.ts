@@ -39,6 +39,8 @@ export interface HttpOptions {
 }
 
 const DEFAULT_HEADERS_TIMEOUT_MS = 10_000
+/** nginx's status for a request whose client closed the connection before the answer (logs only). */
+const CLIENT_CLOSED_REQUEST = 499
 const DEFAULT_REQUEST_TIMEOUT_MS = 300_000
 
 export class HttpPlugin implements Plugin {
@@ -157,6 +159,12 @@ export class HttpPlugin implements Plugin {
       status = answer.status
       code = isCourserError(err) ? err.code : undefined
       const message = (err as Error).message
+      if (code === 'ERR_POOL_CANCELLED') {
+        status = CLIENT_CLOSED_REQUEST
+        this.#log.info({ code, method: req.method, URI: req.url, status }, message)
+        this.#finished(req, tmpFiles, res, { started, startedAt, status, code })
+        return
+      }
       this.#log.error(
         {
           code,
@@ -170,14 +178,29 @@ export class HttpPlugin implements Plugin {
       if (status === 413) res.setHeader('Connection', 'close')
       writeError(res, answer)
     }
+    this.#finished(req, tmpFiles, res, { started, startedAt, status, code })
+  }
+
+  /** Temp files, the `http log` line and the observers, once the request is answered or abandoned. */
+  #finished(
+    req: IncomingMessage,
+    tmpFiles: string[],
+    res: ServerResponse,
+    at: { started: bigint; startedAt: number; status: number; code: ErrorCode | undefined },
+  ): void {
     if (tmpFiles.length) {
       // The client may have left already ('close' fired): then remove the files now.
       if (res.closed) removeTmpFiles(tmpFiles)
       else res.once('close', () => removeTmpFiles(tmpFiles))
     }
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9
-    const event: RequestEvent = { method: req.method ?? '', status, seconds, code }
-    logRequest(this.#log, req, event, startedAt, this.#opts.accessLogs)
+    const seconds = Number(process.hrtime.bigint() - at.started) / 1e9
+    const event: RequestEvent = {
+      method: req.method ?? '',
+      status: at.status,
+      seconds,
+      code: at.code,
+    }
+    logRequest(this.#log, req, event, at.startedAt, this.#opts.accessLogs)
     for (const observer of this.#observers) observer.onRequest(event)
   }
 }
