@@ -79,17 +79,19 @@ export interface RawResponse {
 /**
  * One request through node:http (not fetch), for what fetch hides: repeated header lines, HEAD/OPTIONS
  * bodies, chunked uploads. `body` chunks are written one by one; without content-length that is chunked.
+ * A `{ port, path }` target sends the path exactly as written to 127.0.0.1 (a URL would have `..`
+ * normalised away).
  */
 export function rawRequest(
-  url: string,
+  target: string | { port: number; path: string },
   opts: { method?: string; headers?: OutgoingHttpHeaders; body?: Buffer[] | Buffer | string } = {},
 ): Promise<RawResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(url, {
-      method: opts.method ?? 'GET',
-      headers: opts.headers,
-      agent: false,
-    })
+    const options = { method: opts.method ?? 'GET', headers: opts.headers, agent: false }
+    const req =
+      typeof target === 'string'
+        ? httpRequest(target, options)
+        : httpRequest({ host: '127.0.0.1', port: target.port, path: target.path, ...options })
     req.on('response', (res) => {
       const chunks: Buffer[] = []
       res.on('data', (c: Buffer) => chunks.push(c))

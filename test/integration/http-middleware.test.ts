@@ -3,11 +3,7 @@
 
 import assert from 'node:assert/strict'
 import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs'
-import {
-  request as httpRequest,
-  type IncomingHttpHeaders,
-  type OutgoingHttpHeaders,
-} from 'node:http'
+import type { OutgoingHttpHeaders } from 'node:http'
 import { join } from 'node:path'
 import { describe, test, type TestContext } from 'node:test'
 import { brotliDecompressSync, gunzipSync, inflateSync } from 'node:zlib'
@@ -16,6 +12,7 @@ import { loadConfig } from '../../src/config/index.ts'
 import { buildMiddleware } from '../../src/plugins/http/middleware/index.ts'
 import { HttpPlugin } from '../../src/plugins/http/plugin.ts'
 import { ServerPlugin } from '../../src/plugins/server/plugin.ts'
+import { rawRequest, type RawResponse } from '../helpers/http.ts'
 import { captureLogger, dump, type LogLine } from '../helpers/log.ts'
 import { DEFAULT_SETTINGS, ROOT, WORKERS, tempDir } from '../helpers/pool.ts'
 
@@ -114,41 +111,16 @@ async function start(
   }
 }
 
-interface Raw {
-  status: number
-  headers: IncomingHttpHeaders
-  body: Buffer
-}
-
 /** One request with the path sent exactly as written (fetch would normalise `..` away). */
 function get(
   h: { port: number },
   path: string,
   opts: { method?: string; headers?: OutgoingHttpHeaders } = {},
-): Promise<Raw> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({
-      host: '127.0.0.1',
-      port: h.port,
-      path,
-      method: opts.method ?? 'GET',
-      headers: opts.headers,
-      agent: false,
-    })
-    req.on('response', (res) => {
-      const chunks: Buffer[] = []
-      res.on('data', (c: Buffer) => chunks.push(c))
-      res.on('error', reject)
-      res.on('end', () =>
-        resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }),
-      )
-    })
-    req.on('error', reject)
-    req.end()
-  })
+): Promise<RawResponse> {
+  return rawRequest({ port: h.port, path }, opts)
 }
 
-function echoOf(r: Raw): WorkerEcho {
+function echoOf(r: RawResponse): WorkerEcho {
   assert.equal(r.status, 200, r.body.toString())
   return JSON.parse(r.body.toString()) as WorkerEcho
 }
