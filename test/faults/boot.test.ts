@@ -7,7 +7,7 @@ import { rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { test } from 'node:test'
 import { LEVEL, dump, type LogLine } from '../helpers/log.ts'
-import { phpChildren, startFaultServer, summary, timeToFullStrength } from '../helpers/load.ts'
+import { startFaultServer, stopLeavingNoPhp, summary, timeToFullStrength } from '../helpers/load.ts'
 import { WORKERS, tempDir } from '../helpers/pool.ts'
 import { waitFor } from '../helpers/process.ts'
 
@@ -62,8 +62,7 @@ test('a worker that fails at boot: one line per attempt with exit code and stder
     errorAnsweredInMs: failMs,
     servingAgainAfterMs: recoveryMs,
   })
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  await stopLeavingNoPhp(server)
 })
 
 test('a worker that dies right after its handshake backs off like a failed boot (no respawn loop)', async (t) => {
@@ -86,6 +85,5 @@ test('a worker that dies right after its handshake backs off like a failed boot 
   const res = await fetch(`${server.base}/`)
   assert.equal(res.status, 500)
   await res.arrayBuffer()
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  await stopLeavingNoPhp(server)
 })

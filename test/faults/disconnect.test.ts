@@ -6,13 +6,15 @@ import { connect } from 'node:net'
 import { test } from 'node:test'
 import { dump } from '../helpers/log.ts'
 import {
+  assertHeapFlat,
+  loadFields,
   memory,
+  memoryFields,
   orphans,
-  phpChildren,
   runLoad,
   startFaultServer,
+  stopLeavingNoPhp,
   summary,
-  tally,
   timeToFullStrength,
   type FaultServer,
   type RequestPlan,
@@ -141,15 +143,12 @@ test('(f1) clients leaving mid-request and mid-upload: the others are served, no
 
   const normal = load.outcomes.filter((o) => o.kind === 'normal')
   summary(t, '(f1) disconnect mid-request / mid-upload', {
-    sent: load.sent,
-    answered: load.answered,
-    outcomes: tally(load.outcomes),
+    ...loadFields(load),
     abortedUploadsHandled: `${server.httpLogLines() - logged}/${UPLOADS}`,
     workerExits: exits,
     backToFullMs: recoveryMs,
     orphans: left.length,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
   assert.equal(
     load.answered,
@@ -163,9 +162,8 @@ test('(f1) clients leaving mid-request and mid-upload: the others are served, no
   assert.ok(uploadsDone, 'a handler waited forever for the rest of an aborted upload')
   assert.equal(exits, 0, dump(server.lines.slice(0, 10)))
   assert.deepEqual(left, [])
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  assertHeapFlat(before, after)
+  await stopLeavingNoPhp(server)
 })
 
 test('(f2) clients leaving mid-stream: STOP and drain keep every worker, the others are served', async (t) => {
@@ -191,15 +189,12 @@ test('(f2) clients leaving mid-stream: STOP and drain keep every worker, the oth
   const kept = load.outcomes.filter((o) => o.kind !== 'abort-stream')
   const timeouts = server.lines.filter((l) => l['code'] === 'ERR_WORKER_STREAM_TIMEOUT')
   summary(t, '(f2) disconnect mid-stream', {
-    sent: load.sent,
-    answered: load.answered,
-    outcomes: tally(load.outcomes),
+    ...loadFields(load),
     streamTimeoutKills: timeouts.length,
     workerExits: exits,
     backToFullMs: recoveryMs,
     orphans: left.length,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
   assert.equal(
     load.answered,
@@ -212,7 +207,6 @@ test('(f2) clients leaving mid-stream: STOP and drain keep every worker, the oth
   )
   assert.equal(exits, 0, 'no worker was killed: every cancelled stream ended within stream_timeout')
   assert.deepEqual(left, [])
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  assertHeapFlat(before, after)
+  await stopLeavingNoPhp(server)
 })

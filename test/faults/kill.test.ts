@@ -4,14 +4,16 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { dump } from '../helpers/log.ts'
 import {
+  assertHeapFlat,
+  loadFields,
   memory,
+  memoryFields,
   orphans,
-  phpChildren,
   runLoad,
   startFaultServer,
+  stopLeavingNoPhp,
   strengthWatch,
   summary,
-  tally,
   timeToFullStrength,
 } from '../helpers/load.ts'
 
@@ -64,18 +66,15 @@ test('(a) kill -9 a random worker every 200 ms: only the killed requests fail, f
   for (const l of failureLines) codes[String(l['code'])] = (codes[String(l['code'])] ?? 0) + 1
   summary(t, '(a) kill -9', {
     kills: killed.length,
-    sent: load.sent,
-    answered: load.answered,
+    ...loadFields(load),
     ok: load.outcomes.length - failed.length,
     failed: failed.length,
     why: codes,
-    outcomes: tally(load.outcomes),
     backToFullAfterLastKillMs: recoveryMs,
     replacementMs: gaps,
     orphans: left.length,
     pidsSeen: server.seenPids.size,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
 
   assert.ok(killed.length >= (DURATION_MS / KILL_EVERY_MS) * 0.8, `kills: ${killed.length}`)
@@ -87,9 +86,8 @@ test('(a) kill -9 a random worker every 200 ms: only the killed requests fail, f
   for (const l of failureLines) assert.equal(l['code'], 'ERR_WORKER_EXITED', dump([l]))
   assert.ok(load.sent > 500, `steady load: ${load.sent} requests`)
   assert.deepEqual(left, [], 'no PHP process outlives its worker')
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
+  assertHeapFlat(before, after)
   assert.ok(after.rssMb - before.rssMb < 150, `RSS ${before.rssMb} -> ${after.rssMb} MB`)
 
-  await server.stop()
-  assert.deepEqual(phpChildren(), [], 'no PHP child left after destroy')
+  await stopLeavingNoPhp(server, 'no PHP child left after destroy')
 })

@@ -7,7 +7,7 @@ import { connect } from 'node:net'
 import { test } from 'node:test'
 import { prng, randInt } from '../helpers/golden.ts'
 import { dump } from '../helpers/log.ts'
-import { phpChildren, startFaultServer, summary, type FaultServer } from '../helpers/load.ts'
+import { startFaultServer, stopLeavingNoPhp, summary, type FaultServer } from '../helpers/load.ts'
 import { waitFor } from '../helpers/process.ts'
 
 async function get(base: string, path: string): Promise<{ status: number; body: string }> {
@@ -98,8 +98,7 @@ test('garbage and truncated frames from a real worker: 500, logged, worker resta
   }
   const truncated = exits.find((l) => /not a whole frame/.test(l.msg))
   assert.ok(truncated, 'a truncated frame is reported as such')
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  await stopLeavingNoPhp(server)
 })
 
 interface RawAnswer {

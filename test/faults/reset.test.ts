@@ -3,13 +3,15 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import {
+  assertHeapFlat,
+  loadFields,
   memory,
+  memoryFields,
   orphans,
-  phpChildren,
   runLoad,
   startFaultServer,
+  stopLeavingNoPhp,
   summary,
-  tally,
   timeToFullStrength,
 } from '../helpers/load.ts'
 
@@ -54,16 +56,13 @@ test('(e) pool reset every second: no request fails, every old worker exits, ful
   summary(t, '(e) reset every 1 s', {
     resets: resets.length,
     resetMs: `${Math.min(...resets)}..${Math.max(...resets)}`,
-    sent: load.sent,
-    answered: load.answered,
-    outcomes: tally(load.outcomes),
+    ...loadFields(load),
     pidsSeen: server.seenPids.size,
     retired: pool.stats().retired,
     maxWaitMs: pool.stats().maxWaitMs,
     backToFullMs: recoveryMs,
     orphans: left.length,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
 
   assert.deepEqual(resetErrors, [])
@@ -72,7 +71,6 @@ test('(e) pool reset every second: no request fails, every old worker exits, ful
   assert.deepEqual(failed, [], 'a reset fails no request')
   assert.ok(server.seenPids.size >= 4 * (resets.length + 1), `pids seen: ${server.seenPids.size}`)
   assert.deepEqual(left, [], 'every replaced worker exited')
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  assertHeapFlat(before, after)
+  await stopLeavingNoPhp(server)
 })

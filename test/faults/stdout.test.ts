@@ -5,13 +5,15 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { LEVEL, dump } from '../helpers/log.ts'
 import {
+  assertHeapFlat,
+  loadFields,
   memory,
+  memoryFields,
   orphans,
-  phpChildren,
   runLoad,
   startFaultServer,
+  stopLeavingNoPhp,
   summary,
-  tally,
   timeToFullStrength,
 } from '../helpers/load.ts'
 
@@ -48,16 +50,13 @@ test('(d) stray stdout on 1 request in 50: that request gets a 500, the output i
   const exits = lines.filter((l) => l.msg.startsWith('worker exited'))
   const echoed = lines.filter((l) => l['worker_output'] === 'echoed mid-request')
   summary(t, '(d) stray stdout on 1 in 50', {
-    sent: load.sent,
-    answered: load.answered,
-    outcomes: tally(load.outcomes),
+    ...loadFields(load),
     strayOutputLogLines: stdoutLines.length,
     workerRestarts: exits.length,
     echoLinesLogged: echoed.length,
     backToFullMs: recoveryMs,
     orphans: left.length,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
 
   assert.equal(load.answered, load.sent, 'every request got a response')
@@ -82,9 +81,8 @@ test('(d) stray stdout on 1 request in 50: that request gets a 500, the output i
   for (const l of exits) assert.equal(l['code'], 'ERR_WORKER_STDOUT')
   assert.equal(echoed.length, byKind('echo').length, 'echo goes to the log, harmlessly')
   assert.deepEqual(left, [])
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  assertHeapFlat(before, after)
+  await stopLeavingNoPhp(server)
 })
 
 test('pool.debug returns the stray output to the client in the 500 body (capture mode)', async (t) => {

@@ -6,14 +6,16 @@ import { test } from 'node:test'
 import { readRss } from '../../src/worker/index.ts'
 import { LEVEL, dump } from '../helpers/log.ts'
 import {
+  assertHeapFlat,
+  loadFields,
   memory,
+  memoryFields,
   orphans,
-  phpChildren,
   round,
   runLoad,
   startFaultServer,
+  stopLeavingNoPhp,
   summary,
-  tally,
   timeToFullStrength,
 } from '../helpers/load.ts'
 import { WORKERS } from '../helpers/pool.ts'
@@ -78,10 +80,8 @@ test('(b) a worker leaking 5 MB per request is replaced between requests at max_
   const killedOnStop = lines.filter((l) => l.msg.includes('did not stop in time'))
   const failed = load.outcomes.filter((o) => o.status !== 200)
   summary(t, '(b) leak 5 MB/request, max_worker_memory 64', {
-    sent: load.sent,
-    answered: load.answered,
+    ...loadFields(load),
     failed: failed.length,
-    outcomes: tally(load.outcomes),
     replacedForMemory: replaced.length,
     retired: pool.stats().retired,
     unexpectedExits: exits.length,
@@ -90,8 +90,7 @@ test('(b) a worker leaking 5 MB per request is replaced between requests at max_
     shortSamples: `${short}/${samples}`,
     backToFullMs: recoveryMs,
     orphans: left.length,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
 
   assert.equal(load.answered, load.sent, 'every request got a response')
@@ -107,7 +106,7 @@ test('(b) a worker leaking 5 MB per request is replaced between requests at max_
   // 64 MB plus what a worker can leak between two 100 ms ticks at this load.
   assert.ok(peak < 400 * MB, `peak worker RSS ${round(peak / MB)} MB`)
   assert.deepEqual(left, [], 'retired workers exited')
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
+  assertHeapFlat(before, after)
 
   // Idle now: once the workers over the limit are replaced, the ones under it are left alone.
   await new Promise((r) => setTimeout(r, 500))
@@ -121,8 +120,7 @@ test('(b) a worker leaking 5 MB per request is replaced between requests at max_
     pool.list().map((w) => w.pid),
     pids,
   )
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  await stopLeavingNoPhp(server)
 })
 
 test('(c) a worker sleeping 30 s on 1 request in 50 is killed at exec_ttl 2s; the rest succeed', async (t) => {
@@ -169,16 +167,13 @@ test('(c) a worker sleeping 30 s on 1 request in 50 is killed at exec_ttl 2s; th
   const ttlLines = lines.filter((l) => l['code'] === 'ERR_WORKER_EXEC_TTL' && l['URI'])
   const slowMs = slow.map((o) => o.ms)
   summary(t, '(c) sleep 30 s on 1 in 50, exec_ttl 2s', {
-    sent: load.sent,
-    answered: load.answered,
-    outcomes: tally(load.outcomes),
+    ...loadFields(load),
     slowAnsweredInMs: `${Math.min(...slowMs)}..${Math.max(...slowMs)}`,
     fastMaxMs: Math.max(...fast.map((o) => o.ms)),
     execTtlLogLines: ttlLines.length,
     backToFullMs: recoveryMs,
     orphans: left.length,
-    heapMb: `${before.heapMb}->${after.heapMb}`,
-    rssMb: `${before.rssMb}->${after.rssMb}`,
+    ...memoryFields(before, after),
   })
 
   assert.equal(load.answered, load.sent, 'every request got a response, none hung')
@@ -205,7 +200,6 @@ test('(c) a worker sleeping 30 s on 1 request in 50 is killed at exec_ttl 2s; th
     dump(statuses),
   )
   assert.deepEqual(left, [], 'killed workers are gone')
-  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
-  await server.stop()
-  assert.deepEqual(phpChildren(), [])
+  assertHeapFlat(before, after)
+  await stopLeavingNoPhp(server)
 })

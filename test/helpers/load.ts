@@ -1,6 +1,7 @@
 // The fault suite's harness: a real HttpPlugin in front of real PHP workers, a keep-alive load
 // generator, pid tracking (orphans), memory sampling, and the one-line summary per scenario.
 
+import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -237,6 +238,37 @@ export async function memory(): Promise<MemorySample> {
   fullGc()
   const m = process.memoryUsage()
   return { rssMb: round(m.rss / 2 ** 20), heapMb: round(m.heapUsed / 2 ** 20) }
+}
+
+/** `heapMb` and `rssMb` as `before->after`: the closing fields of a fault summary. */
+export function memoryFields(
+  before: MemorySample,
+  after: MemorySample,
+): { heapMb: string; rssMb: string } {
+  return {
+    heapMb: `${before.heapMb}->${after.heapMb}`,
+    rssMb: `${before.rssMb}->${after.rssMb}`,
+  }
+}
+
+/** The server's live heap (the test process's) grew by less than 10 MB under the load. */
+export function assertHeapFlat(before: MemorySample, after: MemorySample): void {
+  assert.ok(after.heapMb - before.heapMb < 10, `heap ${before.heapMb} -> ${after.heapMb} MB`)
+}
+
+/** The opening fields of a fault summary: requests sent, answered, and how each ended. */
+export function loadFields(load: LoadStats): {
+  sent: number
+  answered: number
+  outcomes: Record<string, number>
+} {
+  return { sent: load.sent, answered: load.answered, outcomes: tally(load.outcomes) }
+}
+
+/** Stops the server, then checks that no PHP process it started is left. */
+export async function stopLeavingNoPhp(server: FaultServer, message?: string): Promise<void> {
+  await server.stop()
+  assert.deepEqual(phpChildren(), [], message)
 }
 
 export function round(n: number): number {
