@@ -8,9 +8,9 @@ import {
 import type { TestContext } from 'node:test'
 import { HttpPlugin } from '../../src/plugins/http/plugin.ts'
 import type { BodyOptions } from '../../src/plugins/http/request-body.ts'
-import { ServerPlugin, type PoolSettings } from '../../src/plugins/server/plugin.ts'
+import type { PoolSettings } from '../../src/plugins/server/plugin.ts'
 import { captureLogger, type LogLine } from './log.ts'
-import { DEFAULT_SETTINGS, ROOT, WORKERS, tempDir } from './pool.ts'
+import { DEFAULT_SETTINGS, serveWorkers, tempDir } from './pool.ts'
 
 export interface HttpHarness {
   http: HttpPlugin
@@ -32,16 +32,7 @@ export async function startHttp(
 ): Promise<HttpHarness> {
   const { log, lines } = captureLogger()
   const uploadsDir = tempDir(t, 'courser-uploads-')
-  const server = new ServerPlugin(
-    {
-      command: opts.command ?? ['php', `${WORKERS}/${opts.script ?? 'echo.php'}`],
-      env: {},
-      relay: 'pipes',
-      cwd: ROOT,
-    },
-    log,
-  )
-  await server.serve()
+  const server = await serveWorkers(log, opts)
   const http = new HttpPlugin(
     {
       address: '127.0.0.1:0',

@@ -9,9 +9,9 @@ import type { TestContext } from 'node:test'
 import { pino } from 'pino'
 import type { Pool } from '../../src/pool/index.ts'
 import { HttpPlugin, type HttpOptions } from '../../src/plugins/http/plugin.ts'
-import { ServerPlugin, type PoolSettings } from '../../src/plugins/server/plugin.ts'
+import type { PoolSettings } from '../../src/plugins/server/plugin.ts'
 import type { LogLine } from './log.ts'
-import { ROOT, WORKERS, tempDir } from './pool.ts'
+import { serveWorkers, tempDir } from './pool.ts'
 import { isAlive } from './process.ts'
 
 export interface FaultServer {
@@ -60,16 +60,7 @@ export async function startFaultServer(
       },
     },
   )
-  const server = new ServerPlugin(
-    {
-      command: opts.command ?? ['php', `${WORKERS}/${opts.script ?? 'echo.php'}`],
-      env: {},
-      relay: 'pipes',
-      cwd: ROOT,
-    },
-    log,
-  )
-  await server.serve()
+  const server = await serveWorkers(log, opts)
   const settings = { ...FAULT_SETTINGS, ...opts.pool }
   const http = new HttpPlugin(
     {

@@ -48,6 +48,34 @@ export function relayFor(t: TestContext, kind: 'pipes' | 'tcp' | 'unix'): string
   return `unix://${join(tempDir(t, 'courser-sock-'), 'x.sock')}`
 }
 
+/**
+ * A served ServerPlugin whose workers run `script` (a file under test/fixtures/workers, default
+ * echo.php) or `command`, from the repository root. The caller stops it.
+ */
+export async function serveWorkers(
+  log: Logger,
+  opts: {
+    script?: string
+    command?: string[]
+    relay?: string
+    env?: Record<string, string>
+    schedPolicy?: 'batch' | 'normal'
+  } = {},
+): Promise<ServerPlugin> {
+  const server = new ServerPlugin(
+    {
+      command: opts.command ?? ['php', `${WORKERS}/${opts.script ?? 'echo.php'}`],
+      env: opts.env ?? {},
+      relay: opts.relay ?? 'pipes',
+      cwd: ROOT,
+      schedPolicy: opts.schedPolicy,
+    },
+    log,
+  )
+  await server.serve()
+  return server
+}
+
 /** ServerPlugin + pool for `script` (a path under test/fixtures/workers, or any argv). */
 export async function startPool(
   t: TestContext,
@@ -63,17 +91,7 @@ export async function startPool(
   } = {},
 ): Promise<PoolHarness> {
   const { log, lines } = captureLogger()
-  const server = new ServerPlugin(
-    {
-      command: opts.command ?? ['php', `${WORKERS}/${opts.script ?? 'echo.php'}`],
-      env: opts.env ?? {},
-      relay: opts.relay ?? 'pipes',
-      cwd: ROOT,
-      schedPolicy: opts.schedPolicy,
-    },
-    log,
-  )
-  await server.serve()
+  const server = await serveWorkers(log, opts)
   const pool = server.createPool('http', { ...DEFAULT_SETTINGS, ...opts.settings }, log)
   t.after(async () => {
     await pool.destroy()

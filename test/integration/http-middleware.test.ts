@@ -11,10 +11,9 @@ import { createServer, type Middleware } from '../../src/index.ts'
 import { loadConfig } from '../../src/config/index.ts'
 import { buildMiddleware } from '../../src/plugins/http/middleware/index.ts'
 import { HttpPlugin } from '../../src/plugins/http/plugin.ts'
-import { ServerPlugin } from '../../src/plugins/server/plugin.ts'
 import { rawRequest, type RawResponse } from '../helpers/http.ts'
 import { captureLogger, dump, type LogLine } from '../helpers/log.ts'
-import { DEFAULT_SETTINGS, ROOT, WORKERS, tempDir } from '../helpers/pool.ts'
+import { DEFAULT_SETTINGS, ROOT, WORKERS, serveWorkers, tempDir } from '../helpers/pool.ts'
 
 const SECRET = 'TOP SECRET OUTSIDE'
 const CSS = 'body { color: red; }\n'
@@ -80,11 +79,7 @@ async function start(
   )
   const config = loadConfig({ file: cfgFile, env: {} })
   const { log, lines } = captureLogger()
-  const server = new ServerPlugin(
-    { command: ['php', `${WORKERS}/middleware.php`], env: {}, relay: 'pipes', cwd: ROOT },
-    log,
-  )
-  await server.serve()
+  const server = await serveWorkers(log, { script: 'middleware.php' })
   const plugin = new HttpPlugin(
     {
       address: '127.0.0.1:0',
