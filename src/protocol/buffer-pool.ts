@@ -4,8 +4,8 @@
 // bytes are written out; one never given back is simply collected, so giving back is optional and
 // only done where the last reader is known.
 
-/** Frames smaller than this use Node's own small-buffer pool. */
-const MIN_SIZE = 64 * 1024
+/** Frames smaller than this use Node's own small-buffer pool (and are never given back). */
+export const POOLED_MIN_SIZE = 64 * 1024
 /** Larger buffers are rare enough to allocate as they come. */
 const MAX_SIZE = 8 * 1024 * 1024
 /** Buffers are kept by size class, rounded up to this step, so equal responses reuse each other's. */
@@ -21,7 +21,7 @@ export class BufferPool {
 
   /** A buffer of `size` bytes (contents undefined). */
   take(size: number): Buffer {
-    if (size < MIN_SIZE || size > MAX_SIZE) return Buffer.allocUnsafe(size)
+    if (size < POOLED_MIN_SIZE || size > MAX_SIZE) return Buffer.allocUnsafe(size)
     const capacity = Math.ceil(size / STEP) * STEP
     let memory = this.#free.get(capacity)?.pop()
     if (memory) this.#kept -= capacity

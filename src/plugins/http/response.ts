@@ -2,7 +2,7 @@
 
 import type { ServerResponse } from 'node:http'
 import { CourserError } from '../../errors.ts'
-import { Flag, framePool, type Payload } from '../../protocol/index.ts'
+import { Flag, POOLED_MIN_SIZE, framePool, type Payload } from '../../protocol/index.ts'
 import { decodeResponseProto } from './proto-codec.ts'
 
 interface ResponseContext {
@@ -70,14 +70,15 @@ export function writeResponse(res: ServerResponse, payload: Payload, head: boole
   // A large body's memory is recycled once written, unless a middleware wraps write/end (then it
   // may still hold the bytes, e.g. compression's zlib): the frame pool takes back only what it is
   // sure of. Node calls back after 'finish', when the last write has completed.
-  if (body.length >= RECYCLE_MIN && !Object.hasOwn(res, 'end') && !Object.hasOwn(res, 'write')) {
+  if (
+    body.length >= POOLED_MIN_SIZE &&
+    !Object.hasOwn(res, 'end') &&
+    !Object.hasOwn(res, 'write')
+  ) {
     res.end(body, () => framePool.give(body))
   } else res.end(body)
   return status
 }
-
-/** Bodies worth handing back to the frame pool (smaller frames are not pooled). */
-const RECYCLE_MIN = 64 * 1024
 
 /**
  * RoadRunner's trailer rule (spec §4.8): the headers named in `Trailer` move from the head to the
