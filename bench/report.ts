@@ -16,7 +16,11 @@ export interface Cell {
   runs: Measurement[]
 }
 
-export interface Summary {
+/** The medians of these per-run figures over the rounds, under the same names. */
+type MedianFields =
+  'rssMiB' | 'pssMiB' | 'cpuUsPerReq' | 'cpuPct' | 'maxProcCpuPct' | 'wrkCpuPct' | 'machineBusyPct'
+
+export interface Summary extends Pick<Measurement, MedianFields> {
   rounds: number
   rps: number
   p50Ms: number
@@ -25,13 +29,6 @@ export interface Summary {
   errors: number
   non2xx: number
   socketErrors: number
-  rssMiB: number
-  pssMiB: number
-  cpuUsPerReq: Record<string, number>
-  cpuPct: Record<string, number>
-  maxProcCpuPct: Record<string, number>
-  wrkCpuPct: number
-  machineBusyPct: number
   /**
    * Connections actually being served (Little's law: req/s × mean latency). Far below the
    * connection count, some connections got no answer during the run (wrk's latency and error
