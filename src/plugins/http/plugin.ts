@@ -160,47 +160,32 @@ export class HttpPlugin implements Plugin {
       code = isCourserError(err) ? err.code : undefined
       const message = (err as Error).message
       if (code === 'ERR_POOL_CANCELLED') {
+        // Nobody is there to answer: logged, not written.
         status = CLIENT_CLOSED_REQUEST
         this.#log.info({ code, method: req.method, URI: req.url, status }, message)
-        this.#finished(req, tmpFiles, res, { started, startedAt, status, code })
-        return
+      } else {
+        this.#log.error(
+          {
+            code,
+            method: req.method,
+            URI: req.url,
+            status,
+          },
+          // A request killed by exec_ttl names the request too: the limit is about this URI.
+          code === 'ERR_WORKER_EXEC_TTL' ? `${message}: ${req.method} ${req.url}` : message,
+        )
+        if (status === 413) res.setHeader('Connection', 'close')
+        writeError(res, answer)
       }
-      this.#log.error(
-        {
-          code,
-          method: req.method,
-          URI: req.url,
-          status,
-        },
-        // A request killed by exec_ttl names the request too: the limit is about this URI.
-        code === 'ERR_WORKER_EXEC_TTL' ? `${message}: ${req.method} ${req.url}` : message,
-      )
-      if (status === 413) res.setHeader('Connection', 'close')
-      writeError(res, answer)
     }
-    this.#finished(req, tmpFiles, res, { started, startedAt, status, code })
-  }
-
-  /** Temp files, the `http log` line and the observers, once the request is answered or abandoned. */
-  #finished(
-    req: IncomingMessage,
-    tmpFiles: string[],
-    res: ServerResponse,
-    at: { started: bigint; startedAt: number; status: number; code: ErrorCode | undefined },
-  ): void {
     if (tmpFiles.length) {
       // The client may have left already ('close' fired): then remove the files now.
       if (res.closed) removeTmpFiles(tmpFiles)
       else res.once('close', () => removeTmpFiles(tmpFiles))
     }
-    const seconds = Number(process.hrtime.bigint() - at.started) / 1e9
-    const event: RequestEvent = {
-      method: req.method ?? '',
-      status: at.status,
-      seconds,
-      code: at.code,
-    }
-    logRequest(this.#log, req, event, at.startedAt, this.#opts.accessLogs)
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9
+    const event: RequestEvent = { method: req.method ?? '', status, seconds, code }
+    logRequest(this.#log, req, event, startedAt, this.#opts.accessLogs)
     for (const observer of this.#observers) observer.onRequest(event)
   }
 }
