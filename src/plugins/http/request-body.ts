@@ -33,14 +33,41 @@ const UPLOAD_ERR_OK = 0
 const UPLOAD_ERR_CANT_WRITE = 7
 const UPLOAD_ERR_EXTENSION = 8
 
-/** `tmpFiles` collects upload temp files (also on failure) for the caller to remove after the response. */
-export async function readRequestBody(
+/**
+ * `tmpFiles` collects upload temp files (also on failure) for the caller to remove after the response.
+ * A request that cannot have a body (most GETs) is answered synchronously: no promise, no listeners.
+ */
+export function readRequestBody(
+  req: IncomingMessage,
+  opts: BodyOptions,
+  tmpFiles: string[],
+): RequestBody | Promise<RequestBody> {
+  if (req.method === 'HEAD' || req.method === 'OPTIONS' || hasNoBody(req, opts)) {
+    return { body: EMPTY, parsed: false, uploads: 'null' }
+  }
+  return readBody(req, opts, tmpFiles)
+}
+
+/**
+ * RFC 9112 §6.3: a request without Content-Length and Transfer-Encoding has no body. A form
+ * content type still goes the long way, so that an empty form arrives parsed, as before.
+ */
+function hasNoBody(req: IncomingMessage, opts: BodyOptions): boolean {
+  const h = req.headers
+  const length = h['content-length']
+  return (
+    (length === undefined || length === '0') &&
+    h['transfer-encoding'] === undefined &&
+    (opts.rawBody || h['content-type'] === undefined)
+  )
+}
+
+async function readBody(
   req: IncomingMessage,
   opts: BodyOptions,
   tmpFiles: string[],
 ): Promise<RequestBody> {
   const result: RequestBody = { body: EMPTY, parsed: false, uploads: 'null' }
-  if (req.method === 'HEAD' || req.method === 'OPTIONS') return result
   const declared = Number(req.headers['content-length'] ?? 0)
   if (opts.maxBytes > 0 && declared > opts.maxBytes) {
     throw new CourserError('ERR_HTTP_BODY_TOO_LARGE', `Content-Length ${declared}`)

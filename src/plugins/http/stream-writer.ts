@@ -22,7 +22,7 @@ export class StreamWriter implements CancelToken {
   constructor(res: ServerResponse, log: Logger) {
     this.#res = res
     this.#log = log
-    res.once('close', () => {
+    res.on('close', () => {
       if (!res.writableFinished) this.#cancel()
       this.#resume()
     })
