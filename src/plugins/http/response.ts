@@ -10,19 +10,46 @@ interface ResponseContext {
   headers?: unknown
 }
 
-/** Decodes `{"status":N,"headers":{name:[values]}}`; tolerant of `[]` headers and string values. */
-export function parseResponseContext(payload: Payload): { status: number; headers: string[] } {
+interface ResponseHead {
+  status: number
+  /** name, value, name, value... */
+  headers: string[]
+}
+
+/**
+ * Heads already decoded, by their JSON text: an app sends the same few heads over and over (the
+ * Date header changes once a second). Bounded: cleared when full, and long heads (cookies, say)
+ * are not kept.
+ */
+const headCache = new Map<string, Readonly<ResponseHead>>()
+const HEAD_CACHE_ENTRIES = 256
+const HEAD_CACHE_MAX_TEXT = 1024
+
+/**
+ * Decodes `{"status":N,"headers":{name:[values]}}`; tolerant of `[]` headers and string values.
+ * The caller owns the returned header list (writeResponse appends to it).
+ */
+export function parseResponseContext(payload: Payload): ResponseHead {
   // RR >= 2024.1 only accepts 0x80; we take either codec, chosen by the flags byte (spec §8).
   if (payload.codec & Flag.CODEC_PROTO) return decodeResponseProto(payload.context)
   if (payload.context.length === 0) return { status: 200, headers: [] }
+  const text = payload.context.toString('utf8')
+  const known = headCache.get(text)
+  if (known) return { status: known.status, headers: known.headers.slice() }
+  const head = decodeJsonHead(text)
+  if (text.length <= HEAD_CACHE_MAX_TEXT) {
+    if (headCache.size >= HEAD_CACHE_ENTRIES) headCache.clear()
+    headCache.set(text, { status: head.status, headers: head.headers.slice() })
+  }
+  return head
+}
+
+function decodeJsonHead(text: string): ResponseHead {
   let ctx: ResponseContext
   try {
-    ctx = JSON.parse(payload.context.toString('utf8')) as ResponseContext
+    ctx = JSON.parse(text) as ResponseContext
   } catch {
-    throw new CourserError(
-      'ERR_HTTP_BAD_RESPONSE',
-      `context is not JSON: ${payload.context.toString('utf8', 0, 200)}`,
-    )
+    throw new CourserError('ERR_HTTP_BAD_RESPONSE', `context is not JSON: ${text.slice(0, 200)}`)
   }
   const status = typeof ctx.status === 'number' ? ctx.status : 200
   const flat: string[] = []
