@@ -40,7 +40,7 @@ export const USAGE = `usage: npm run bench -- [options]
 
   --smoke              a few seconds: GET / only, 1 connection, 1 s runs; fails on any wrong answer
   --duration <s>       seconds per measured run (default 3)
-  --warmup <s>         seconds of warm-up per server and scenario (default 1)
+  --warmup <s>         seconds of warm-up before each measurement, at its load (default 1)
   --rounds <n>         start every server n times, report medians (default 3)
   --connections <list> wrk connection counts (default 1,16,64)
   --scenarios <list>   root,hello,form,big (default all)

@@ -158,12 +158,15 @@ function toFrame(bytes: Buffer, start: number, end: number): Frame {
 }
 
 function validateHeader(buf: Buffer, at: number): CourserError | null {
-  if (buf.compare(COULD_NOT_OPEN, 0, COULD_NOT_OPEN.length, at, at + HEADER_SIZE) === 0)
-    return new CourserError('ERR_WORKER_FILE_NOT_FOUND')
   const version = buf[at]! >> 4
   const hl = buf[at]! & 0x0f
   // Go's reader never checks the version; we do, because a wrong nibble is the cheapest garbage signal.
-  if (version !== VERSION) return new CourserError('ERR_FRAME_BAD_VERSION', `got ${version}`)
+  if (version !== VERSION) {
+    // PHP's own complaint ('C' is not version 1), looked for only once the frame is known bad.
+    if (buf.compare(COULD_NOT_OPEN, 0, COULD_NOT_OPEN.length, at, at + HEADER_SIZE) === 0)
+      return new CourserError('ERR_WORKER_FILE_NOT_FOUND')
+    return new CourserError('ERR_FRAME_BAD_VERSION', `got ${version}`)
+  }
   if (hl < 3) return new CourserError('ERR_FRAME_BAD_HEADER_LENGTH', `HL=${hl}`)
   if (hl - 3 > MAX_OPTIONS) return new CourserError('ERR_FRAME_TOO_MANY_OPTIONS', `HL=${hl}`)
   const expected = crc32(buf, at, at + 6)
