@@ -2,7 +2,7 @@
 // one PHP process (no HTTP, no IPC), with the same opcache settings as the servers.
 
 import { runCommand } from './process.ts'
-import { CLI_INI, iniArgs } from './php-ini.ts'
+import { CLI_INI, iniArgs, withJit } from './php-ini.ts'
 
 export interface DispatchRate {
   rps: number
@@ -20,7 +20,8 @@ export interface Ceiling {
 }
 
 export async function runDispatchCeiling(appDir: string, seconds: number): Promise<Ceiling> {
-  const args = [...iniArgs(CLI_INI), 'bench-dispatch.php', String(seconds)]
+  // As Courser's workers run (the example's tracing JIT on).
+  const args = [...iniArgs(withJit(CLI_INI, true)), 'bench-dispatch.php', String(seconds)]
   const res = await runCommand('php', args, {
     cwd: appDir,
     timeoutMs: (seconds * 4 + 60) * 1000,

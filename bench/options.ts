@@ -8,8 +8,10 @@ export interface Options {
   smoke: boolean
   /** seconds of load per measured run */
   durationS: number
-  /** seconds of load per server and scenario before measuring */
+  /** seconds of load before each measurement, at its connection count */
   warmupS: number
+  /** seconds of load right after a server started, before its first warm-up */
+  startupWarmupS: number
   /** each server is started this many times; results are medians over the rounds */
   rounds: number
   connections: number[]
@@ -22,6 +24,10 @@ export interface Options {
   fpmChildren: number[]
   /** the same, with upstream keepalive + fastcgi_keep_conn on */
   fpmKeepConn: number[]
+  /** the same, with opcache's tracing JIT on (no keep-alive to php-fpm) */
+  fpmJit: number[]
+  /** Courser with the tracing JIT on (the example's), off, or both */
+  courserJit: boolean[]
   /** wrk threads (at most one per connection) */
   threads: number
   /** seconds per route for bench-dispatch.php (0: skip) */
@@ -30,7 +36,7 @@ export interface Options {
   build: boolean
   /** skip the bare node:http ceiling */
   bare: boolean
-  /** run only these servers (ids: fpm-2, fpm-4, fpm-2-kc, courser, node-http) */
+  /** run only these servers (ids: fpm-2, fpm-4, fpm-2-kc, fpm-2-jit, courser, courser-nojit, node-http) */
   only?: string[]
   /** where the JSON files and the chart go (default bench/results; --smoke: the raw dir) */
   out?: string
@@ -41,6 +47,8 @@ export const USAGE = `usage: npm run bench -- [options]
   --smoke              a few seconds: GET / only, 1 connection, 1 s runs; fails on any wrong answer
   --duration <s>       seconds per measured run (default 3)
   --warmup <s>         seconds of warm-up before each measurement, at its load (default 1)
+  --startup-warmup <s> seconds of load at the highest connection count right after a server
+                       started (default 3)
   --rounds <n>         start every server n times, report medians (default 3)
   --connections <list> wrk connection counts (default 1,16,64)
   --scenarios <list>   root,hello,form,big (default all)
@@ -51,11 +59,15 @@ export const USAGE = `usage: npm run bench -- [options]
   --fpm-keep-conn <list> pm.max_children values to run with nginx keeping its connections to
                        php-fpm alive (fastcgi_keep_conn on + upstream keepalive; default: number
                        of cores, none with --smoke; 0 for none)
+  --fpm-jit <list>     pm.max_children values to run with opcache's tracing JIT on (default:
+                       number of cores, none with --smoke; 0 for none)
+  --courser-jit <list> on, off or on,off: Courser's workers with the tracing JIT (the example's)
+                       and/or without it (default on,off; on with --smoke)
   --threads <n>        wrk threads (default: number of cores)
   --dispatch <s>       seconds per route for bench-dispatch.php, 0 to skip (default 2)
   --no-bare            skip the bare node:http server
-  --only <ids>         run only these servers, e.g. courser,fpm-2 (ids: fpm-N, fpm-N-kc, courser,
-                       node-http)
+  --only <ids>         run only these servers, e.g. courser,fpm-2 (ids: fpm-N, fpm-N-kc,
+                       fpm-N-jit, courser, courser-nojit, node-http)
   --out <dir>          write the JSON files and the chart there instead of bench/results
   --no-install         do not check or install Debian packages
   --no-build           do not rebuild dist/ when src/ is newer
@@ -65,6 +77,14 @@ function list(s: string): number[] {
   const out = s.split(',').map((x) => Number(x.trim()))
   if (out.some((n) => !Number.isInteger(n) || n <= 0)) throw new Error(`bad list: ${s}`)
   return out
+}
+
+function onOff(s: string): boolean[] {
+  const out = [...new Set(s.split(',').map((x) => x.trim()))]
+  if (out.length === 0 || out.some((x) => x !== 'on' && x !== 'off')) {
+    throw new Error(`bad --courser-jit: ${s} (on, off or on,off)`)
+  }
+  return out.map((x) => x === 'on')
 }
 
 function num(s: string | undefined, fallback: number, min = 0): number {
@@ -81,6 +101,7 @@ export function parseOptions(argv: string[]): Options | 'help' {
       smoke: { type: 'boolean', default: false },
       duration: { type: 'string' },
       warmup: { type: 'string' },
+      'startup-warmup': { type: 'string' },
       rounds: { type: 'string' },
       connections: { type: 'string' },
       scenarios: { type: 'string' },
@@ -88,6 +109,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
       'courser-log-level': { type: 'string' },
       'fpm-children': { type: 'string' },
       'fpm-keep-conn': { type: 'string' },
+      'fpm-jit': { type: 'string' },
+      'courser-jit': { type: 'string' },
       threads: { type: 'string' },
       dispatch: { type: 'string' },
       'no-bare': { type: 'boolean', default: false },
@@ -108,10 +131,12 @@ export function parseOptions(argv: string[]): Options | 'help' {
     if (!SCENARIOS.some((x) => x.id === s)) throw new Error(`unknown scenario: ${s}`)
   }
   const keepConn = values['fpm-keep-conn'] ?? (smoke ? '0' : `${cores}`)
+  const fpmJit = values['fpm-jit'] ?? (smoke ? '0' : `${cores}`)
   return {
     smoke,
     durationS: Math.max(1, Math.round(num(values.duration, smoke ? 1 : 3, 1))),
     warmupS: Math.round(num(values.warmup, smoke ? 0 : 1)),
+    startupWarmupS: Math.round(num(values['startup-warmup'], smoke ? 0 : 3)),
     rounds: Math.round(num(values.rounds, smoke ? 1 : 3, 1)),
     connections: list(values.connections ?? (smoke ? '1' : '1,16,64')),
     scenarios: scenarios as Scenario['id'][],
@@ -119,6 +144,8 @@ export function parseOptions(argv: string[]): Options | 'help' {
     courserLogLevel: values['courser-log-level'] ?? 'warn',
     fpmChildren: [...new Set(list(values['fpm-children'] ?? (smoke ? `${cores}` : `${cores},4`)))],
     fpmKeepConn: keepConn === '0' ? [] : [...new Set(list(keepConn))],
+    fpmJit: fpmJit === '0' ? [] : [...new Set(list(fpmJit))],
+    courserJit: onOff(values['courser-jit'] ?? (smoke ? 'on' : 'on,off')),
     threads: Math.round(num(values.threads, cores, 1)),
     dispatchS: num(values.dispatch, smoke ? 0.2 : 2),
     install: !values['no-install'],

@@ -40,6 +40,8 @@ export interface Summary extends Pick<Measurement, MedianFields> {
 
 export interface Ratio {
   connections: number
+  /** the Courser variant (courser, courser-nojit) */
+  server: string
   versus: string
   rps: number
   p99: number
@@ -104,17 +106,18 @@ function cellsOf(report: Report, scenario: Scenario['id']): Cell[] {
   return report.cells.filter((c) => c.scenario === scenario && c.runs.length > 0)
 }
 
-/** Courser against each nginx + php-fpm variant, per connection count. */
+/** Each Courser variant against each nginx + php-fpm variant, per connection count. */
 export function ratios(report: Report, scenario: Scenario['id']): Ratio[] {
   const cells = cellsOf(report, scenario)
   const out: Ratio[] = []
-  for (const c of cells.filter((x) => x.server === 'courser')) {
+  for (const c of cells.filter((x) => x.server.startsWith('courser'))) {
     const mine = summarize(c.runs)
     for (const f of cells.filter((x) => x.server.startsWith('fpm-'))) {
       if (f.connections !== c.connections) continue
       const theirs = summarize(f.runs)
       out.push({
         connections: c.connections,
+        server: c.server,
         versus: f.server,
         rps: theirs.rps > 0 ? round(mine.rps / theirs.rps, 2) : 0,
         p99: theirs.p99Ms > 0 ? round(mine.p99Ms / theirs.p99Ms, 2) : 0,
@@ -193,9 +196,10 @@ export function scenarioTable(report: Report, s: Scenario): string {
         ' comparable',
     )
   }
-  const r = ratios(report, s.id)
-  if (r.length > 0) {
-    lines.push('Courser / nginx+fpm:')
+  const all = ratios(report, s.id)
+  for (const server of new Set(all.map((x) => x.server))) {
+    const r = all.filter((x) => x.server === server)
+    lines.push(`${label(server)} / nginx+fpm:`)
     for (const conns of [...new Set(r.map((x) => x.connections))]) {
       const parts = r
         .filter((x) => x.connections === conns)

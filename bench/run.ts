@@ -70,7 +70,8 @@ function serverSpecs(opts: Options): ServerSpec[] {
   const specs = [
     ...opts.fpmChildren.map((n) => fpmServer(n, false)),
     ...opts.fpmKeepConn.map((n) => fpmServer(n, true)),
-    courserServer(opts.workers, opts.courserLogLevel),
+    ...opts.fpmJit.map((n) => fpmServer(n, false, true)),
+    ...opts.courserJit.map((jit) => courserServer(opts.workers, opts.courserLogLevel, jit)),
   ]
   if (opts.bare) specs.push(bareNodeServer())
   if (!opts.only) return specs
@@ -100,6 +101,7 @@ async function runServer(
     return
   }
   try {
+    let fresh = true
     for (const s of scenarios) {
       if (spec.scenarios && !spec.scenarios.includes(s.id)) continue
       if (stopping) return
@@ -110,11 +112,22 @@ async function runServer(
         continue
       }
       const script = scripts.get(s.id)!
+      if (fresh && opts.startupWarmupS > 0) {
+        // A process that has just started is not in its steady state yet: node:http itself (and
+        // Courser) showed a p99 at 1 connection of 1-2.6 ms for its first seconds under load, and
+        // 0.2-0.7 ms from then on.
+        await runWrk({
+          url: server.url + s.path,
+          script,
+          connections: Math.max(...opts.connections),
+          threads: opts.threads,
+          durationS: opts.startupWarmupS,
+        })
+      }
+      fresh = false
       for (const connections of opts.connections) {
         if (stopping) return
-        // Warm up at the very load about to be measured: a server fresh from a 64-connection
-        // warm-up still showed a p99 several times its steady one in its first second at 1
-        // connection (bare node:http too), and a few seconds later no more.
+        // And at the very load about to be measured, right before it.
         if (opts.warmupS > 0) {
           await runWrk({
             url: server.url + s.path,
@@ -220,12 +233,15 @@ async function main(): Promise<number> {
       smoke: opts.smoke,
       durationS: opts.durationS,
       warmupS: opts.warmupS,
+      startupWarmupS: opts.startupWarmupS,
       rounds: opts.rounds,
       connections: opts.connections,
       workers: opts.workers,
       courserLogLevel: opts.courserLogLevel,
       fpmChildren: opts.fpmChildren,
       fpmKeepConn: opts.fpmKeepConn,
+      fpmJit: opts.fpmJit,
+      courserJit: opts.courserJit,
       wrkThreads: opts.threads,
       startedAt: started.toISOString(),
       finishedAt: new Date().toISOString(),

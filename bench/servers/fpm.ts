@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { findExecutable } from '../deps.ts'
 import { waitForHttp } from '../http.ts'
-import { FPM_INI, iniArgs } from '../php-ini.ts'
+import { FPM_INI, iniArgs, withJit } from '../php-ini.ts'
 import { ServerProcess } from '../process.ts'
 import { startError } from './logs.ts'
 import type { ServerProc, ServerSpec, StartContext } from './types.ts'
@@ -112,17 +112,18 @@ http {
 
 /**
  * nginx + php-fpm with `children` static php-fpm children; `keepConn`: nginx keeps its connections
- * to php-fpm open (upstream keepalive + fastcgi_keep_conn on).
+ * to php-fpm open (upstream keepalive + fastcgi_keep_conn on); `jit`: opcache's tracing JIT on.
  */
-export function fpmServer(children: number, keepConn: boolean): ServerSpec {
-  const id = `fpm-${children}${keepConn ? '-kc' : ''}`
+export function fpmServer(children: number, keepConn: boolean, jit = false): ServerSpec {
+  const id = `fpm-${children}${keepConn ? '-kc' : ''}${jit ? '-jit' : ''}`
+  const ini = withJit(FPM_INI, jit)
   return {
     id,
-    label: `nginx+fpm (${children}${keepConn ? ', keep_conn' : ''})`,
+    label: `nginx+fpm (${children}${keepConn ? ', keep_conn' : ''}${jit ? ', JIT' : ''})`,
     settings: {
       pm: 'static',
       'pm.max_children': children,
-      'php-fpm -d': FPM_INI,
+      'php-fpm -d': ini,
       'nginx worker_processes': NGINX_WORKERS,
       'nginx upstream keepalive': keepConn ? upstreamKeepalive(children) : 'off',
       fastcgi_keep_conn: keepConn ? 'on' : 'off',
@@ -138,7 +139,7 @@ export function fpmServer(children: number, keepConn: boolean): ServerSpec {
 
       const fpmLog = join(ctx.logDir, `php-fpm.out`)
       const nginxLog = join(ctx.logDir, `nginx.out`)
-      const fpmArgs = ['-F', '-y', fpmConf, '-p', dir, ...iniArgs(FPM_INI)]
+      const fpmArgs = ['-F', '-y', fpmConf, '-p', dir, ...iniArgs(ini)]
       if (isRoot) fpmArgs.push('-R')
 
       let fpm: ServerProcess | undefined
