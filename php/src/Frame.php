@@ -40,6 +40,9 @@ final class Frame
     public const MAX_OPTIONS = 10;
     public const MAX_UINT32 = 0xFFFFFFFF;
 
+    /** A payload body this large is written after its frame head, not copied into one string with it. */
+    public const SPLIT_BODY_MIN = 65536;
+
     /**
      * @param list<int> $options
      */
@@ -69,18 +72,47 @@ final class Frame
                 throw new \InvalidArgumentException('Frame options must be uint32 integers, got ' . var_export($option, true));
             }
         }
-        $length = strlen($payload);
+        return self::head($flags, strlen($payload), $options, $stream) . $payload;
+    }
+
+    /**
+     * A payload frame (its one option: the context length) as the strings to write, in order. A
+     * small one is one string. A body of SPLIT_BODY_MIN bytes or more comes second, as it is: one
+     * string would copy it twice (the context in front, then the frame head), and for a body of a
+     * megabyte PHP maps fresh memory for each copy and the kernel faults every page of it in.
+     *
+     * @return list<string>
+     */
+    public static function packPayload(int $flags, Payload $payload, int $stream = 0): array
+    {
+        $context = $payload->header;
+        $body = $payload->body;
+        if (strlen($body) < self::SPLIT_BODY_MIN) {
+            return [self::pack($flags, $context . $body, [strlen($context)], $stream)];
+        }
+        self::assertByte('flags', $flags);
+        self::assertByte('stream', $stream);
+
+        return [self::head($flags, strlen($context) + strlen($body), [strlen($context)], $stream) . $context, $body];
+    }
+
+    /**
+     * The header and option words of a frame whose payload is $length bytes.
+     *
+     * @param list<int> $options uint32 values, already validated
+     */
+    private static function head(int $flags, int $length, array $options, int $stream): string
+    {
         if ($length > self::MAX_UINT32) {
             throw new \InvalidArgumentException("Payload of $length bytes does not fit a uint32 length");
         }
-
+        $count = count($options);
         // 'V' is explicitly little-endian; RoadRunner's 'L' is machine order and only works on LE hosts.
         $crcCovered = pack('CCV', (self::VERSION << 4) | (3 + $count), $flags, $length);
 
         return $crcCovered
             . pack('VCC', crc32($crcCovered), $stream, 0)
-            . ($count > 0 ? pack('V*', ...$options) : '')
-            . $payload;
+            . ($count > 0 ? pack('V*', ...$options) : '');
     }
 
     /** Parses and verifies the fixed 12-byte header. */

@@ -54,7 +54,9 @@ final class ResponseStream
             $bits |= Frame::PING;
             $this->awaitingPong = true;
         }
-        $this->relay->send(self::frame($this->codec, $chunk, $bits));
+        foreach (Frame::packPayload($this->codec, $chunk, $bits) as $bytes) {
+            $this->relay->send($bytes);
+        }
         $this->sent++;
 
         return true;

@@ -88,7 +88,9 @@ final class Worker
     public function respond(Payload $payload, int $codec = Frame::CODEC_JSON): void
     {
         self::assertCodec($codec);
-        $this->relay->send(Frame::pack($codec, $payload->header . $payload->body, [strlen($payload->header)]));
+        foreach (Frame::packPayload($codec, $payload) as $bytes) {
+            $this->relay->send($bytes);
+        }
     }
 
     /**

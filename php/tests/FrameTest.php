@@ -6,6 +6,7 @@ namespace Courser\Tests;
 
 use Courser\Exception\FrameException;
 use Courser\Frame;
+use Courser\Payload;
 use PHPUnit\Framework\TestCase;
 
 final class FrameTest extends TestCase
@@ -155,6 +156,35 @@ final class FrameTest extends TestCase
     {
         $this->expectException(\InvalidArgumentException::class);
         Frame::pack($flags, $payload, $options, $stream);
+    }
+
+    public function testPackPayloadKeepsASmallFrameInOneString(): void
+    {
+        $payload = new Payload(str_repeat('b', Frame::SPLIT_BODY_MIN - 1), '{"c":1}');
+
+        self::assertSame(
+            [Frame::pack(Frame::CODEC_JSON, $payload->header . $payload->body, [7], Frame::STREAM)],
+            Frame::packPayload(Frame::CODEC_JSON, $payload, Frame::STREAM),
+        );
+    }
+
+    public function testPackPayloadSendsALargeBodyAfterItsHeadUncopied(): void
+    {
+        $body = str_repeat('b', Frame::SPLIT_BODY_MIN);
+        $payload = new Payload($body, '{"c":1}');
+
+        $parts = Frame::packPayload(Frame::CODEC_JSON, $payload);
+
+        self::assertCount(2, $parts);
+        self::assertSame(Frame::pack(Frame::CODEC_JSON, '{"c":1}' . $body, [7]), $parts[0] . $parts[1]);
+        self::assertSame(Frame::HEADER_SIZE + 4 + 7, strlen($parts[0]), 'head, option word, context');
+        self::assertSame($body, $parts[1]);
+    }
+
+    public function testPackPayloadRejectsInvalidBytesForLargeBodiesToo(): void
+    {
+        $this->expectException(\InvalidArgumentException::class);
+        Frame::packPayload(256, new Payload(str_repeat('b', Frame::SPLIT_BODY_MIN)));
     }
 
     private static function headerWithCrc(int $vhl, int $flags, int $length): string

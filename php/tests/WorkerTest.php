@@ -58,6 +58,18 @@ final class WorkerTest extends TestCase
         self::assertSame('body', $frame->payload);
     }
 
+    public function testRespondWithALargeBodyArrivesAsOneFrame(): void
+    {
+        $body = random_bytes(3 * Frame::SPLIT_BODY_MIN);
+        $this->worker->respond(new Payload($body, '{"status":200}'));
+        $this->worker->respond(new Payload('next', '{}'));
+
+        $frame = $this->server->read();
+        self::assertSame([strlen('{"status":200}')], $frame->options);
+        self::assertSame('{"status":200}' . $body, $frame->payload);
+        self::assertSame('{}next', $this->server->read()->payload, 'the next frame starts where the body ends');
+    }
+
     /**
      * @testWith [1]
      *           [64]

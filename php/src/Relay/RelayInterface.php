@@ -12,7 +12,9 @@ use Courser\Frame;
 interface RelayInterface
 {
     /**
-     * Writes one already-packed frame (see Frame::pack()) in a single write, so frames never interleave.
+     * Writes frame bytes in a single write: a whole frame (Frame::pack()), or one of the parts
+     * Frame::packPayload() splits a large one into, sent back to back. A worker is the relay's only
+     * writer, so frames never interleave.
      *
      * @throws RelayException
      */
