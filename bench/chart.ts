@@ -6,6 +6,7 @@ import { median, summarize, type Report } from './report.ts'
 const COLORS: Record<string, string> = {
   courser: '#1f77b4',
   'courser-nojit': '#aec7e8',
+  'courser-hello': '#17becf',
   'node-http': '#2ca02c',
 }
 const FPM_COLORS = ['#ff7f0e', '#d62728', '#9467bd', '#8c564b']

@@ -34,9 +34,9 @@ export interface Options {
   dispatchS: number
   install: boolean
   build: boolean
-  /** skip the bare node:http ceiling */
+  /** skip the ceilings: bare node:http, and Courser with a no-op PHP worker */
   bare: boolean
-  /** run only these servers (ids: fpm-2, fpm-4, fpm-2-kc, fpm-2-jit, courser, courser-nojit, node-http) */
+  /** run only these servers (ids: fpm-2, fpm-4, fpm-2-kc, fpm-2-jit, courser, courser-nojit, courser-hello, node-http) */
   only?: string[]
   /** where the JSON files and the chart go (default bench/results; --smoke: the raw dir) */
   out?: string
@@ -65,9 +65,10 @@ export const USAGE = `usage: npm run bench -- [options]
                        and/or without it (default on,off; on with --smoke)
   --threads <n>        wrk threads (default: number of cores)
   --dispatch <s>       seconds per route for bench-dispatch.php, 0 to skip (default 2)
-  --no-bare            skip the bare node:http server
+  --no-bare            skip the ceiling servers: bare node:http, and Courser with a no-op PHP
+                       worker (courser-hello)
   --only <ids>         run only these servers, e.g. courser,fpm-2 (ids: fpm-N, fpm-N-kc,
-                       fpm-N-jit, courser, courser-nojit, node-http)
+                       fpm-N-jit, courser, courser-nojit, courser-hello, node-http)
   --out <dir>          write the JSON files and the chart there instead of bench/results
   --no-install         do not check or install Debian packages
   --no-build           do not rebuild dist/ when src/ is newer

@@ -110,7 +110,9 @@ function cellsOf(report: Report, scenario: Scenario['id']): Cell[] {
 export function ratios(report: Report, scenario: Scenario['id']): Ratio[] {
   const cells = cellsOf(report, scenario)
   const out: Ratio[] = []
-  for (const c of cells.filter((x) => x.server.startsWith('courser'))) {
+  const contender = (id: string): boolean =>
+    id.startsWith('courser') && !report.servers.find((x) => x.id === id)?.ceiling
+  for (const c of cells.filter((x) => contender(x.server))) {
     const mine = summarize(c.runs)
     for (const f of cells.filter((x) => x.server.startsWith('fpm-'))) {
       if (f.connections !== c.connections) continue

@@ -17,7 +17,7 @@ import { stopAll } from './process.ts'
 import { fullTable, writeJson, type Cell, type Report } from './report.ts'
 import { checkScenario, SCENARIOS, type Scenario } from './scenarios.ts'
 import { bareNodeServer } from './servers/bare-node.ts'
-import { courserServer } from './servers/courser.ts'
+import { courserHelloServer, courserServer } from './servers/courser.ts'
 import { fpmServer } from './servers/fpm.ts'
 import type { RunningServer, ServerSpec, StartContext } from './servers/types.ts'
 import { runWrk, writeWrkScript } from './wrk.ts'
@@ -73,7 +73,7 @@ function serverSpecs(opts: Options): ServerSpec[] {
     ...opts.fpmJit.map((n) => fpmServer(n, false, true)),
     ...opts.courserJit.map((jit) => courserServer(opts.workers, opts.courserLogLevel, jit)),
   ]
-  if (opts.bare) specs.push(bareNodeServer())
+  if (opts.bare) specs.push(courserHelloServer(opts.workers), bareNodeServer())
   if (!opts.only) return specs
   const unknown = opts.only.filter((id) => !specs.some((x) => x.id === id))
   if (unknown.length > 0) throw new Error(`--only: no server ${unknown.join(', ')}`)

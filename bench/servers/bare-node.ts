@@ -38,6 +38,7 @@ export function bareNodeServer(): ServerSpec {
     label: 'bare node:http',
     settings: { process: 'one node process, constant response (the bytes of GET /)' },
     scenarios: ['root'],
+    ceiling: true,
     async start(ctx) {
       const logFile = join(ctx.logDir, 'node-http.out')
       const node = new ServerProcess(

@@ -7,8 +7,9 @@ import { join } from 'node:path'
 import { waitForHttp } from '../http.ts'
 import { CLI_INI, iniArgs, withJit } from '../php-ini.ts'
 import { ServerProcess } from '../process.ts'
+import { VERSION_BODY } from '../scenarios.ts'
 import { startError } from './logs.ts'
-import type { ServerSpec } from './types.ts'
+import type { RunningServer, ServerSpec, StartContext } from './types.ts'
 
 /**
  * The worker command. `-o server.command=…` may hold spaces: Courser splits a command string on
@@ -23,49 +24,73 @@ export function workerCommand(jit: boolean): string {
  * the example's tracing JIT (id `courser`), or none (`courser-nojit`).
  */
 export function courserServer(workers: number, logLevel: string, jit: boolean): ServerSpec {
-  const command = workerCommand(jit)
+  const id = jit ? 'courser' : 'courser-nojit'
+  const overrides = {
+    'http.pool.num_workers': workers,
+    'server.command': workerCommand(jit),
+    'logs.level': logLevel,
+  }
   return {
-    id: jit ? 'courser' : 'courser-nojit',
+    id,
     label: `Courser (${workers}${jit ? '' : ', no JIT'})`,
-    settings: {
-      config: 'examples/lumen/.rr.yaml',
-      'http.pool.num_workers': workers,
-      'server.command': command,
-      'logs.level': logLevel,
-    },
-    async start(ctx) {
-      const logFile = join(ctx.logDir, `${jit ? 'courser' : 'courser-nojit'}.out`)
-      const args = [
-        join(ctx.rootDir, 'bin/courser'),
-        '-c',
-        join(ctx.appDir, '.rr.yaml'),
-        '-o',
-        `http.address=127.0.0.1:${ctx.port}`,
-        '-o',
-        `http.pool.num_workers=${workers}`,
-        '-o',
-        `server.command=${command}`,
-        '-o',
-        `logs.level=${logLevel}`,
-        'serve',
-      ]
-      const node = new ServerProcess('courser', process.execPath, args, {
-        cwd: ctx.rootDir,
-        logFile,
-      })
-      const url = `http://127.0.0.1:${ctx.port}`
-      try {
-        await waitForHttp(`${url}/`, node.exited)
-      } catch (err) {
-        await node.stop()
-        throw startError('Courser', err, [logFile])
-      }
-      return {
-        url,
-        processes: () =>
-          node.tree().map((proc) => ({ role: proc.pid === node.pid ? 'node' : 'php', proc })),
-        stop: () => node.stop(),
-      }
-    },
+    settings: { config: 'examples/lumen/.rr.yaml', ...overrides },
+    start: (ctx) => startCourser(ctx, id, overrides),
+  }
+}
+
+/**
+ * The Courser ceiling: the same server and config with a worker that does no PHP work
+ * (bench/php/hello-worker.php answers the bytes of `GET /`), as bare node:http is node's ceiling.
+ */
+export function courserHelloServer(workers: number): ServerSpec {
+  const overrides = {
+    'http.pool.num_workers': workers,
+    // Relative to the config's directory, where workers start.
+    'server.command': 'php ../../bench/php/hello-worker.php',
+    'server.env.BENCH_BODY': VERSION_BODY,
+    'logs.level': 'warn',
+  }
+  return {
+    id: 'courser-hello',
+    label: `Courser (${workers}), no-op PHP`,
+    settings: { config: 'examples/lumen/.rr.yaml', ...overrides },
+    scenarios: ['root'],
+    ceiling: true,
+    start: (ctx) => startCourser(ctx, 'courser-hello', overrides),
+  }
+}
+
+/** bin/courser on the example's .rr.yaml with `-o key=value` overrides. */
+async function startCourser(
+  ctx: StartContext,
+  id: string,
+  overrides: Record<string, string | number>,
+): Promise<RunningServer> {
+  const logFile = join(ctx.logDir, `${id}.out`)
+  const args = [
+    join(ctx.rootDir, 'bin/courser'),
+    '-c',
+    join(ctx.appDir, '.rr.yaml'),
+    '-o',
+    `http.address=127.0.0.1:${ctx.port}`,
+    ...Object.entries(overrides).flatMap(([k, v]) => ['-o', `${k}=${v}`]),
+    'serve',
+  ]
+  const node = new ServerProcess('courser', process.execPath, args, {
+    cwd: ctx.rootDir,
+    logFile,
+  })
+  const url = `http://127.0.0.1:${ctx.port}`
+  try {
+    await waitForHttp(`${url}/`, node.exited)
+  } catch (err) {
+    await node.stop()
+    throw startError('Courser', err, [logFile])
+  }
+  return {
+    url,
+    processes: () =>
+      node.tree().map((proc) => ({ role: proc.pid === node.pid ? 'node' : 'php', proc })),
+    stop: () => node.stop(),
   }
 }

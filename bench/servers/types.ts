@@ -37,6 +37,8 @@ export interface ServerSpec {
   label: string
   /** the settings that matter for reading the results */
   settings: Record<string, unknown>
+  /** a ceiling (bare node:http, Courser with a no-op worker), not a contender: no ratios */
+  ceiling?: boolean
   /** scenarios this server can serve (all when absent) */
   scenarios?: readonly Scenario['id'][]
   start(ctx: StartContext): Promise<RunningServer>
