@@ -54,9 +54,7 @@ final class ResponseStream
             $bits |= Frame::PING;
             $this->awaitingPong = true;
         }
-        foreach (Frame::packPayload($this->codec, $chunk, $bits) as $bytes) {
-            $this->relay->send($bytes);
-        }
+        $this->sendFrame($this->codec, $chunk, $bits);
         $this->sent++;
 
         return true;
@@ -68,9 +66,11 @@ final class ResponseStream
         $this->assertOpen();
         $this->poll();
         $this->closed = true;
-        $this->relay->send($this->stopped
-            ? self::frame(0, new Payload(), 0)
-            : self::frame($this->codec, $last ?? new Payload(), 0));
+        if ($this->stopped) {
+            $this->sendFrame(0, new Payload(), 0);
+        } else {
+            $this->sendFrame($this->codec, $last ?? new Payload(), 0);
+        }
     }
 
     /** Closes the stream with the empty final frame (used when the producer failed). No-op once closed. */
@@ -80,7 +80,7 @@ final class ResponseStream
             return;
         }
         $this->closed = true;
-        $this->relay->send(self::frame(0, new Payload(), 0));
+        $this->sendFrame(0, new Payload(), 0);
     }
 
     /**
@@ -160,9 +160,12 @@ final class ResponseStream
         }
     }
 
-    private static function frame(int $flags, Payload $payload, int $streamBits): string
+    /** Every frame of the stream, the last one included, goes out as Frame::packPayload() splits it. */
+    private function sendFrame(int $flags, Payload $payload, int $streamBits): void
     {
-        return Frame::pack($flags, $payload->header . $payload->body, [strlen($payload->header)], $streamBits);
+        foreach (Frame::packPayload($flags, $payload, $streamBits) as $bytes) {
+            $this->relay->send($bytes);
+        }
     }
 
     private function assertOpen(): void

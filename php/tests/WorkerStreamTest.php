@@ -186,6 +186,20 @@ final class WorkerStreamTest extends TestCase
         self::assertSame([0, ''], [($f = $this->server->read())->stream, $f->payload]);
     }
 
+    public function testLargeChunksAndALargeLastFrameArriveWhole(): void
+    {
+        $big = str_repeat('x', 2 * Frame::SPLIT_BODY_MIN);
+        $stream = $this->worker->openStream();
+        self::assertTrue($stream->send(new Payload($big, '{"status":200}')));
+        // Read each frame before the next is written: the socket pair holds less than two.
+        $first = $this->server->read();
+        self::assertSame([Frame::STREAM, [14], '{"status":200}' . $big], [$first->stream, $first->options, $first->payload]);
+        $stream->end(new Payload($big . 'end'));
+        $last = $this->server->read();
+        self::assertSame([0, [0], $big . 'end'], [$last->stream, $last->options, $last->payload]);
+        self::assertFalse($this->server->hasPending());
+    }
+
     public function testClosedStreamCannotBeReused(): void
     {
         $stream = $this->worker->openStream();
