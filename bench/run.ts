@@ -111,39 +111,27 @@ async function runServer(
         log(`${spec.label}: wrong answer: ${wrong}`)
         continue
       }
-      const script = scripts.get(s.id)!
+      // What every wrk run of this scenario shares: the warm-ups and the measurements.
+      const target = { url: server.url + s.path, script: scripts.get(s.id)!, threads: opts.threads }
+      const maxConnections = Math.max(...opts.connections)
       if (fresh && opts.startupWarmupS > 0) {
         // A process that has just started is not in its steady state yet: node:http itself (and
         // Courser) showed a p99 at 1 connection of 1-2.6 ms for its first seconds under load, and
         // 0.2-0.7 ms from then on.
-        await runWrk({
-          url: server.url + s.path,
-          script,
-          connections: Math.max(...opts.connections),
-          threads: opts.threads,
-          durationS: opts.startupWarmupS,
-        })
+        await runWrk({ ...target, connections: maxConnections, durationS: opts.startupWarmupS })
       }
       fresh = false
       for (const connections of opts.connections) {
         if (stopping) return
         // And at the very load about to be measured, right before it.
         if (opts.warmupS > 0) {
-          await runWrk({
-            url: server.url + s.path,
-            script,
-            connections,
-            threads: opts.threads,
-            durationS: opts.warmupS,
-          })
+          await runWrk({ ...target, connections, durationS: opts.warmupS })
         }
         const m = await measure(server, {
-          url: server.url + s.path,
-          script,
+          ...target,
           connections,
-          threads: opts.threads,
           durationS: opts.durationS,
-          top: round === 1 && connections === Math.max(...opts.connections) && !opts.smoke,
+          top: round === 1 && connections === maxConnections && !opts.smoke,
         })
         const errors = m.wrk.non2xx + m.wrk.socketErrors
         log(
