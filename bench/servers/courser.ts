@@ -15,7 +15,7 @@ import type { RunningServer, ServerSpec, StartContext } from './types.ts'
  * The worker command. `-o server.command=…` may hold spaces: Courser splits a command string on
  * whitespace (RoadRunner's rule), so this is argv ['php', '-d', …, 'worker.php'].
  */
-export function workerCommand(jit: boolean): string {
+function workerCommand(jit: boolean): string {
   return ['php', ...iniArgs(withJit(CLI_INI, jit)), 'worker.php'].join(' ')
 }
 

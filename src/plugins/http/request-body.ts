@@ -43,9 +43,14 @@ export function readRequestBody(
   tmpFiles: string[],
 ): RequestBody | Promise<RequestBody> {
   if (req.method === 'HEAD' || req.method === 'OPTIONS' || hasNoBody(req, opts)) {
-    return { body: EMPTY, parsed: false, uploads: 'null' }
+    return noBody()
   }
   return readBody(req, opts, tmpFiles)
+}
+
+/** What a request without a body (or before its body is read) gives the worker. */
+function noBody(): RequestBody {
+  return { body: EMPTY, parsed: false, uploads: 'null' }
 }
 
 /**
@@ -67,7 +72,7 @@ async function readBody(
   opts: BodyOptions,
   tmpFiles: string[],
 ): Promise<RequestBody> {
-  const result: RequestBody = { body: EMPTY, parsed: false, uploads: 'null' }
+  const result = noBody()
   const declared = Number(req.headers['content-length'] ?? 0)
   if (opts.maxBytes > 0 && declared > opts.maxBytes) {
     throw new CourserError('ERR_HTTP_BODY_TOO_LARGE', `Content-Length ${declared}`)
