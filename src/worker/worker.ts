@@ -370,6 +370,8 @@ export class Worker {
         settled = true
         clearTimeout(timer)
         child.off('exit', onExit)
+        // A socket worker that failed to boot must not leave its claim waiting for a connection.
+        if (err && opts.relay !== 'pipes') opts.relay.cancel(this.pid, err)
         if (err) reject(err)
         else resolve()
       }
@@ -435,11 +437,6 @@ export class Worker {
           this.#transition('ready')
           settle()
         }, settle)
-        child.once('exit', () =>
-          opts.relay === 'pipes'
-            ? undefined
-            : opts.relay.cancel(this.pid, new CourserError('ERR_WORKER_EXITED')),
-        )
       }
     })
   }
