@@ -15,6 +15,9 @@ export const PACKAGES = [
   'php-laravel-lumen-framework',
 ]
 
+/** `--profile`: Excimer, the sampling profiler loaded into Courser's PHP workers, and perf. */
+export const PROFILE_PACKAGES = ['php-excimer', 'linux-perf']
+
 function installed(pkg: string): boolean {
   try {
     const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], {

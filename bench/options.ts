@@ -40,6 +40,8 @@ export interface Options {
   only?: string[]
   /** where the JSON files and the chart go (default bench/results; --smoke: the raw dir) */
   out?: string
+  /** profile Courser (node's --cpu-prof, Excimer in the workers) instead of measuring */
+  profile: boolean
 }
 
 export const USAGE = `usage: npm run bench -- [options]
@@ -72,6 +74,10 @@ export const USAGE = `usage: npm run bench -- [options]
   --out <dir>          write the JSON files and the chart there instead of bench/results
   --no-install         do not check or install Debian packages
   --no-build           do not rebuild dist/ when src/ is newer
+  --profile            instead of measuring: profile Courser on each scenario (node with
+                       --cpu-prof, each PHP worker with Excimer from php-excimer) and print where
+                       the time per request goes on both sides; profiles are kept in the raw dir
+                       (defaults change to: 16 connections, 5 s runs, --courser-jit on)
 `
 
 function list(s: string): number[] {
@@ -119,12 +125,14 @@ export function parseOptions(argv: string[]): Options | 'help' {
       only: { type: 'string' },
       'no-install': { type: 'boolean', default: false },
       'no-build': { type: 'boolean', default: false },
+      profile: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
   })
   if (values.help) return 'help'
   const cores = availableParallelism()
   const smoke = values.smoke
+  const profile = values.profile
   const scenarios = (values.scenarios ?? (smoke ? 'root' : SCENARIOS.map((s) => s.id).join(',')))
     .split(',')
     .map((s) => s.trim())
@@ -135,18 +143,18 @@ export function parseOptions(argv: string[]): Options | 'help' {
   const fpmJit = values['fpm-jit'] ?? (smoke ? '0' : `${cores}`)
   return {
     smoke,
-    durationS: Math.max(1, Math.round(num(values.duration, smoke ? 1 : 3, 1))),
+    durationS: Math.max(1, Math.round(num(values.duration, smoke ? 1 : profile ? 5 : 3, 1))),
     warmupS: Math.round(num(values.warmup, smoke ? 0 : 1)),
     startupWarmupS: Math.round(num(values['startup-warmup'], smoke ? 0 : 3)),
     rounds: Math.round(num(values.rounds, smoke ? 1 : 3, 1)),
-    connections: list(values.connections ?? (smoke ? '1' : '1,16,64')),
+    connections: list(values.connections ?? (smoke ? '1' : profile ? '16' : '1,16,64')),
     scenarios: scenarios as Scenario['id'][],
     workers: Math.round(num(values.workers, cores, 1)),
     courserLogLevel: values['courser-log-level'] ?? 'warn',
     fpmChildren: [...new Set(list(values['fpm-children'] ?? (smoke ? `${cores}` : `${cores},4`)))],
     fpmKeepConn: keepConn === '0' ? [] : [...new Set(list(keepConn))],
     fpmJit: fpmJit === '0' ? [] : [...new Set(list(fpmJit))],
-    courserJit: onOff(values['courser-jit'] ?? (smoke ? 'on' : 'on,off')),
+    courserJit: onOff(values['courser-jit'] ?? (smoke || profile ? 'on' : 'on,off')),
     threads: Math.round(num(values.threads, cores, 1)),
     dispatchS: num(values.dispatch, smoke ? 0.2 : 2),
     install: !values['no-install'],
@@ -154,5 +162,6 @@ export function parseOptions(argv: string[]): Options | 'help' {
     bare: !values['no-bare'],
     out: values.out,
     only: values.only?.split(',').map((x) => x.trim()),
+    profile,
   }
 }

@@ -9,10 +9,11 @@ import { fileURLToPath } from 'node:url'
 import { ensureBuilt } from './build.ts'
 import { runDispatchCeiling } from './ceiling.ts'
 import { renderChart } from './chart.ts'
-import { ensurePackages, PACKAGES } from './deps.ts'
+import { ensurePackages, PACKAGES, PROFILE_PACKAGES } from './deps.ts'
 import { machineInfo } from './machine.ts'
 import { measure } from './measure.ts'
 import { parseOptions, USAGE, type Options } from './options.ts'
+import { profileScenario } from './profile.ts'
 import { stopAll } from './process.ts'
 import { fullTable, writeJson, type Cell, type Report } from './report.ts'
 import { checkScenario, SCENARIOS, type Scenario } from './scenarios.ts'
@@ -164,6 +165,44 @@ async function runServer(
   }
 }
 
+/** `--profile`: every Courser variant on every scenario at every connection count, profiled. */
+async function runProfiles(
+  opts: Options,
+  ctx: Omit<StartContext, 'port'>,
+  scenarios: readonly Scenario[],
+  scripts: Map<string, string>,
+): Promise<number> {
+  log(`profiles in ${relative(rootDir, ctx.logDir)}`)
+  const failures: string[] = []
+  for (const jit of opts.courserJit) {
+    for (const scenario of scenarios) {
+      for (const connections of opts.connections) {
+        if (stopping) return 130
+        const name = `${scenario.id}-c${connections}${jit ? '' : '-nojit'}`
+        log(`profiling ${name}`)
+        const result = await profileScenario({
+          scenario,
+          spec: (target) => courserServer(opts.workers, opts.courserLogLevel, jit, target),
+          ctx: async () => ({ ...ctx, port: await freePort() }),
+          script: scripts.get(scenario.id)!,
+          connections,
+          threads: opts.threads,
+          durationS: opts.durationS,
+          warmupS: opts.startupWarmupS + opts.warmupS,
+          dir: join(ctx.logDir, `profile-${name}`),
+        })
+        process.stdout.write(`\n== ${name}\n\n${result.text}`)
+        failures.push(...result.failures)
+      }
+    }
+  }
+  if (failures.length > 0) {
+    log(`${failures.length} failure(s):\n  ${failures.join('\n  ')}`)
+    return 1
+  }
+  return 0
+}
+
 async function main(): Promise<number> {
   const parsed = parseOptions(process.argv.slice(2))
   if (parsed === 'help') {
@@ -176,11 +215,15 @@ async function main(): Promise<number> {
 
   if (opts.install) {
     const vendored = existsSync(join(appDir, 'vendor/autoload.php'))
-    ensurePackages(PACKAGES.filter((p) => !(vendored && p === 'php-laravel-lumen-framework')))
+    ensurePackages([
+      ...PACKAGES.filter((p) => !(vendored && p === 'php-laravel-lumen-framework')),
+      ...(opts.profile ? PROFILE_PACKAGES : []),
+    ])
   }
   if (opts.build) await ensureBuilt(rootDir)
 
-  const logDir = join(resultsDir, 'raw', `${date}-${time}${opts.smoke ? '-smoke' : ''}`)
+  const kind = `${opts.smoke ? '-smoke' : ''}${opts.profile ? '-profile' : ''}`
+  const logDir = join(resultsDir, 'raw', `${date}-${time}${kind}`)
   mkdirSync(logDir, { recursive: true })
   tmpDir = mkdtempSync(join(tmpdir(), 'courser-bench-'))
   chmodSync(tmpDir, 0o755) // nginx workers reach the php-fpm socket in it
@@ -188,6 +231,7 @@ async function main(): Promise<number> {
 
   const scenarios = SCENARIOS.filter((s) => opts.scenarios.includes(s.id))
   const scripts = new Map(scenarios.map((s) => [s.id, writeWrkScript(tmpDir!, s)]))
+  if (opts.profile) return runProfiles(opts, ctx, scenarios, scripts)
   const specs = serverSpecs(opts)
   const cells: Cell[] = []
   const failures: string[] = []

@@ -3,7 +3,8 @@
 // as in the example, or off) and the log level (by default `warn`: no per-request `http log` line,
 // as nginx runs with access_log off).
 
-import { join } from 'node:path'
+import { dirname, join, resolve } from 'node:path'
+import { fileURLToPath } from 'node:url'
 import { waitForHttp } from '../http.ts'
 import { CLI_INI, iniArgs, withJit } from '../php-ini.ts'
 import { ServerProcess } from '../process.ts'
@@ -11,30 +12,61 @@ import { VERSION_BODY } from '../scenarios.ts'
 import { startError } from './logs.ts'
 import type { RunningServer, ServerSpec, StartContext } from './types.ts'
 
+const BENCH_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..')
+
 /**
  * The worker command. `-o server.command=…` may hold spaces: Courser splits a command string on
  * whitespace (RoadRunner's rule), so this is argv ['php', '-d', …, 'worker.php'].
  */
-function workerCommand(jit: boolean): string {
-  return ['php', ...iniArgs(withJit(CLI_INI, jit)), 'worker.php'].join(' ')
+function workerCommand(jit: boolean, prepend?: string): string {
+  const ini = withJit(CLI_INI, jit)
+  if (prepend) {
+    // Courser splits the command on whitespace.
+    if (/\s/.test(prepend)) throw new Error(`--profile: the path ${prepend} has a space in it`)
+    ini.push(`auto_prepend_file=${prepend}`)
+  }
+  return ['php', ...iniArgs(ini), 'worker.php'].join(' ')
+}
+
+/**
+ * `--profile`, in two passes. 'samplers': node with --cpu-prof and every worker with Excimer
+ * (bench/php/profile-prepend.php), both writing their profiles into `dir` when the server stops.
+ * 'perf': node with --perf-basic-prof only (perf names its JS functions), nothing in the workers.
+ */
+export interface ProfileTarget {
+  pass: 'samplers' | 'perf'
+  dir: string
 }
 
 /**
  * `logLevel`: `logs.level`; `info` (the example's) logs every request, as RoadRunner does. `jit`:
  * the example's tracing JIT (id `courser`), or none (`courser-nojit`).
  */
-export function courserServer(workers: number, logLevel: string, jit: boolean): ServerSpec {
+export function courserServer(
+  workers: number,
+  logLevel: string,
+  jit: boolean,
+  profile?: ProfileTarget,
+): ServerSpec {
   const id = jit ? 'courser' : 'courser-nojit'
-  const overrides = {
+  const samplers = profile?.pass === 'samplers'
+  const prepend = samplers ? resolve(BENCH_DIR, 'php/profile-prepend.php') : undefined
+  const overrides: Record<string, string | number> = {
     'http.pool.num_workers': workers,
-    'server.command': workerCommand(jit),
+    'server.command': workerCommand(jit, prepend),
     'logs.level': logLevel,
   }
+  if (samplers) overrides['server.env.COURSER_BENCH_PROFILE_DIR'] = profile.dir
+  const nodeArgs = !profile
+    ? []
+    : samplers
+      ? ['--cpu-prof', `--cpu-prof-dir=${profile.dir}`]
+      : ['--perf-basic-prof']
   return {
     id,
     label: `Courser (${workers}${jit ? '' : ', no JIT'})`,
     settings: { config: 'examples/lumen/.rr.yaml', ...overrides },
-    start: (ctx) => startCourser(ctx, id, overrides),
+    start: (ctx) => startCourser(ctx, id, overrides, nodeArgs),
   }
 }
 
@@ -65,9 +97,11 @@ async function startCourser(
   ctx: StartContext,
   id: string,
   overrides: Record<string, string | number>,
+  nodeArgs: readonly string[] = [],
 ): Promise<RunningServer> {
   const logFile = join(ctx.logDir, `${id}.out`)
   const args = [
+    ...nodeArgs,
     join(ctx.rootDir, 'bin/courser'),
     '-c',
     join(ctx.appDir, '.rr.yaml'),
