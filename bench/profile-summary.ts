@@ -56,7 +56,8 @@ function isCourser(url: string): boolean {
 function groupOf(frame: CallFrame): string {
   if (frame.functionName === '(garbage collector)') return 'garbage collection'
   if (frame.functionName === '(program)') return 'V8 and libuv outside JS (program)'
-  if (frame.url === '') return 'native calls from JS (syscalls: socket and pipe I/O)'
+  if (frame.url === '')
+    return 'native functions called from JS (socket and pipe writes, syscall included)'
   if (frame.url.includes('/node_modules/')) return 'npm packages (node_modules)'
   if (isCourser(frame.url)) return "Courser's JS (dist/)"
   return "node's JS (node:http, streams, timers)"
@@ -109,14 +110,15 @@ export function summarizeCpuProfile(
 
   const label = (id: number): string => {
     const f = byId.get(id)!.callFrame
-    if (f.url !== '' || f.functionName.startsWith('(')) {
+    if (f.url === '' && f.functionName.startsWith('(')) return f.functionName // (program), (garbage collector)
+    if (f.url !== '')
       return `${f.functionName || '(anonymous)'} ${shortUrl(f.url)}:${f.lineNumber + 1}`
-    }
     // A native function: name the JS code that called it (a write on the pipe or the socket).
     let up = parent.get(id)
     while (up !== undefined && byId.get(up)!.callFrame.url === '') up = parent.get(up)
     const caller = up === undefined ? undefined : byId.get(up)!.callFrame
-    return `${f.functionName} (native) ← ${caller ? `${caller.functionName} ${shortUrl(caller.url)}` : '?'}`
+    const by = caller ? `${caller.functionName} ${shortUrl(caller.url)}` : '?'
+    return `${f.functionName ? `${f.functionName} ` : ''}(native) ← ${by}`
   }
 
   const self = new Map<string, number>()
