@@ -18,7 +18,8 @@ export const PACKAGES = [
 /** `--profile`: Excimer, the sampling profiler loaded into Courser's PHP workers, and perf. */
 export const PROFILE_PACKAGES = ['php-excimer', 'linux-perf']
 
-function installed(pkg: string): boolean {
+/** Whether Debian's package `pkg` is installed. */
+export function installed(pkg: string): boolean {
   try {
     const status = execFileSync('dpkg-query', ['-W', '-f=${Status}', pkg], {
       encoding: 'utf8',

@@ -12,20 +12,17 @@ import { runCommand } from './process.ts'
  */
 const PERIOD_NS = 1_000_000
 
-export interface PerfRecording {
-  /** resolves when perf is done (or failed; then `error` says why) */
-  done: Promise<{ error?: string }>
-}
-
-/** Records the whole machine (call graphs, CPU time) for `seconds` into `file`. */
-export function recordPerf(file: string, seconds: number): PerfRecording {
+/**
+ * Records the whole machine (call graphs, CPU time) for `seconds` into `file`; resolves when perf
+ * is done, with `error` saying why if it failed.
+ */
+export function recordPerf(file: string, seconds: number): Promise<{ error?: string }> {
   const args = ['record', '-q', '-a', '-e', 'cpu-clock', '-c', String(PERIOD_NS), '-g']
   args.push('-o', file, '--', 'sleep', String(seconds))
-  const done = runCommand('perf', args, { timeoutMs: (seconds + 30) * 1000 }).then(
+  return runCommand('perf', args, { timeoutMs: (seconds + 30) * 1000 }).then(
     (r) => (r.code === 0 ? {} : { error: `perf record: ${(r.stderr || r.stdout).trim()}` }),
     (err: Error) => ({ error: err.message }),
   )
-  return { done }
 }
 
 export interface PerfRow {
@@ -61,58 +58,72 @@ function jsName(sym: string): string {
   return `${m[1] || '(anonymous)'} (${file ? `${file[1]}/${file[2]}` : m[2]})`
 }
 
+/** A set of processes read back together: node (with its JS callers), or the PHP workers. */
+export interface PerfGroup {
+  pids: number[]
+  /** name the JS function behind each syscall (node ran with --perf-basic-prof) */
+  jsCallers: boolean
+}
+
+type Frame = { kernel: boolean; sym: string }
+
 /**
- * Reads the samples of `pids` in `file` back: CPU time per request (`requests` served while perf
- * recorded) by syscall, with node's JS caller when `jsCallers` (node ran with --perf-basic-prof).
+ * Reads `file` back once (`perf script`) for every group: its CPU time per request (`requests`
+ * served while perf recorded) by syscall. A group with no samples or no process gets an error.
  */
 export async function summarizePerf(
   file: string,
-  pids: number[],
+  groups: PerfGroup[],
   requests: number,
-  jsCallers: boolean,
   n = 12,
-): Promise<PerfSummary | { error: string }> {
-  if (pids.length === 0) return { error: 'no process to read' }
-  const args = ['script', '-i', file, '--pid', pids.join(','), '-F', 'ip,sym']
+): Promise<(PerfSummary | { error: string })[]> {
+  const owner = new Map<number, number>()
+  groups.forEach((g, i) => g.pids.forEach((pid) => owner.set(pid, i)))
+  if (owner.size === 0) return groups.map(() => ({ error: 'no process to read' }))
+  const args = ['script', '-i', file, '--pid', [...owner.keys()].join(','), '-F', 'pid,ip,sym']
   const r = await runCommand('perf', args, { timeoutMs: 120_000 })
-  if (r.code !== 0) return { error: `perf script: ${r.stderr.trim()}` }
-  const counts = new Map<string, { what: string; caller?: string; n: number }>()
-  let samples = 0
-  let kernel = 0
-  const add = (what: string, caller?: string): void => {
-    const key = `${what}\0${caller ?? ''}`
-    const row = counts.get(key) ?? { what, caller, n: 0 }
-    row.n++
-    counts.set(key, row)
-  }
-  // Samples are blank-line separated; each line `<hex ip> <symbol>`, leaf first.
+  if (r.code !== 0) return groups.map(() => ({ error: `perf script: ${r.stderr.trim()}` }))
+  const tallies = groups.map((g) => new Tally(g.jsCallers))
+  // Samples are blank-line separated: a line with the pid, then `<hex ip> <symbol>`, leaf first.
   for (const block of r.stdout.split(/\n\s*\n/)) {
-    const frames = block
-      .split('\n')
-      .map((l) => l.trim())
-      .filter((l) => l !== '')
-      .map((l) => {
-        const at = l.indexOf(' ')
-        const ip = at < 0 ? l : l.slice(0, at)
-        return {
-          kernel: ip.length >= 16 && ip.startsWith('ffff'),
-          sym: at < 0 ? '?' : l.slice(at + 1),
-        }
-      })
-    if (frames.length === 0) continue
-    samples++
-    if (!frames[0]!.kernel) {
-      add('user space')
-      continue
-    }
-    kernel++
+    const lines = block.split('\n').filter((l) => l.trim() !== '')
+    const group = owner.get(Number(lines[0]?.trim()))
+    if (group === undefined) continue
+    const frames = lines.slice(1).map((line): Frame => {
+      const l = line.trim()
+      const at = l.indexOf(' ')
+      const ip = at < 0 ? l : l.slice(0, at)
+      return {
+        kernel: ip.length >= 16 && ip.startsWith('ffff'),
+        sym: at < 0 ? '?' : l.slice(at + 1),
+      }
+    })
+    if (frames.length > 0) tallies[group]!.add(frames)
+  }
+  return tallies.map((t) => t.summary(requests, n))
+}
+
+/** One group's samples, by what they were doing. */
+class Tally {
+  #counts = new Map<string, { what: string; caller?: string; n: number }>()
+  #samples = 0
+  #kernel = 0
+  readonly #jsCallers: boolean
+
+  constructor(jsCallers: boolean) {
+    this.#jsCallers = jsCallers
+  }
+
+  add(frames: Frame[]): void {
+    this.#samples++
+    if (!frames[0]!.kernel) return this.#count('user space')
+    this.#kernel++
     const entry = frames.findIndex((f) => SYSCALL_ENTRY.has(f.sym))
     if (entry < 0) {
       // Interrupts, page faults, the scheduler outside a syscall: the outermost kernel frame.
       let outer = 0
       while (outer + 1 < frames.length && frames[outer + 1]!.kernel) outer++
-      add(`kernel: ${frames[outer]!.sym}`)
-      continue
+      return this.#count(`kernel: ${frames[outer]!.sym}`)
     }
     let at = entry - 1
     while (at > 0 && SYSCALL_ENTRY.has(frames[at]!.sym)) at--
@@ -122,21 +133,37 @@ export async function summarizePerf(
       ? 'return (preempted, or a signal)'
       : syscallName(fn)
     // The Courser function behind it (or else node's): what made this write or read.
-    const above = jsCallers ? frames.slice(entry).filter((f) => f.sym.startsWith('JS:')) : []
+    const above = this.#jsCallers ? frames.slice(entry).filter((f) => f.sym.startsWith('JS:')) : []
     const js = above.find((f) => f.sym.includes('/dist/')) ?? above[0]
-    add(`syscall ${call}`, js ? jsName(js.sym) : undefined)
+    this.#count(`syscall ${call}`, js ? jsName(js.sym) : undefined)
   }
-  const usPerSample = PERIOD_NS / 1000 / requests
-  const rows = [...counts.values()]
-    .sort((a, b) => b.n - a.n)
-    .slice(0, n)
-    .map((c) => ({
-      what: c.what,
-      caller: c.caller,
-      usPerReq: c.n * usPerSample,
-      pct: (100 * c.n) / samples,
-    }))
-  return { samples, usPerReq: samples * usPerSample, kernelPct: (100 * kernel) / samples, rows }
+
+  summary(requests: number, n: number): PerfSummary | { error: string } {
+    if (this.#samples === 0) return { error: 'no samples of these processes' }
+    const usPerSample = PERIOD_NS / 1000 / requests
+    const rows = [...this.#counts.values()]
+      .sort((a, b) => b.n - a.n)
+      .slice(0, n)
+      .map((c) => ({
+        what: c.what,
+        caller: c.caller,
+        usPerReq: c.n * usPerSample,
+        pct: (100 * c.n) / this.#samples,
+      }))
+    return {
+      samples: this.#samples,
+      usPerReq: this.#samples * usPerSample,
+      kernelPct: (100 * this.#kernel) / this.#samples,
+      rows,
+    }
+  }
+
+  #count(what: string, caller?: string): void {
+    const key = `${what}\0${caller ?? ''}`
+    const row = this.#counts.get(key) ?? { what, caller, n: 0 }
+    row.n++
+    this.#counts.set(key, row)
+  }
 }
 
 export function formatPerf(title: string, s: PerfSummary | { error: string }): string {

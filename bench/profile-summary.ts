@@ -175,7 +175,6 @@ export function formatCollapsed(stacks: Map<string, number>): string {
 const WAIT_FRAME = 'Courser\\Relay\\StreamRelay::waitFrame'
 
 export interface PhpSummary {
-  workers: number
   samples: number
   /** share of the samples in the wait for the next request, in % */
   waitPct: number
@@ -185,9 +184,7 @@ export interface PhpSummary {
 }
 
 /** Self and inclusive time per PHP function, outside the wait for the next request. */
-export function summarizePhp(dir: string, n = 15): PhpSummary | null {
-  const { stacks, workers } = readCollapsed(dir)
-  if (workers === 0) return null
+export function summarizePhp(stacks: Map<string, number>, n = 15): PhpSummary {
   const self = new Map<string, number>()
   const inclusive = new Map<string, number>()
   let samples = 0
@@ -205,7 +202,6 @@ export function summarizePhp(dir: string, n = 15): PhpSummary | null {
   }
   const rest = samples - waiting
   return {
-    workers,
     samples,
     waitPct: samples > 0 ? (100 * waiting) / samples : 0,
     self: top(self, rest, 0, n),

@@ -5,11 +5,12 @@
 //      user space against the kernel, and which syscalls (made by which JS function) cost what.
 // Profiled runs are slower than measured ones, so they never feed the results table.
 
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { measure, type Measurement } from './measure.ts'
-import { formatPerf, recordPerf, summarizePerf, type PerfRecording } from './perf.ts'
+import { installed } from './deps.ts'
+import { formatPerf, recordPerf, summarizePerf } from './perf.ts'
 import {
   formatCollapsed,
   formatPhpSummary,
@@ -112,11 +113,12 @@ async function samplersPass(run: ProfileRun, failures: string[]): Promise<string
   } else {
     failures.push(`${dir}: node wrote no .cpuprofile (did it stop cleanly?)`)
   }
-  const php = summarizePhp(dir)
-  if (php) {
-    writeFileSync(join(dir, 'php.collapsed'), formatCollapsed(readCollapsed(dir).stacks))
-    out.push(formatPhpSummary(`PHP (Excimer, ${php.workers} workers)`, php))
-  } else if (existsSync('/usr/share/doc/php-excimer')) {
+  const collapsed = readCollapsed(dir)
+  if (collapsed.workers > 0) {
+    writeFileSync(join(dir, 'php.collapsed'), formatCollapsed(collapsed.stacks))
+    const php = summarizePhp(collapsed.stacks)
+    out.push(formatPhpSummary(`PHP (Excimer, ${collapsed.workers} workers)`, php))
+  } else if (installed('php-excimer')) {
     failures.push(`${dir}: the workers wrote no Excimer profile (did they stop cleanly?)`)
   } else {
     out.push('PHP: not profiled; install php-excimer (`--profile` does when it may install)')
@@ -139,7 +141,7 @@ async function perfPass(run: ProfileRun): Promise<string> {
   const { m, during } = await loadOnce(
     run,
     { pass: 'perf', dir },
-    async (server): Promise<PerfRecording> => {
+    async (server): Promise<{ error?: string }> => {
       await sleep(lead * 1000)
       for (const p of server.processes()) {
         if (p.role === 'node' || p.role === 'php') pids[p.role].push(p.proc.pid)
@@ -148,14 +150,20 @@ async function perfPass(run: ProfileRun): Promise<string> {
     },
   )
   try {
-    const { error } = await during.done
+    const { error } = during
     const out = [`Pass 2, under perf (${seconds.toFixed(1)} s of the run): ${describeRun(m)}`]
     if (error) return [...out, `perf: ${error}`].join('\n\n')
     // The requests answered while perf recorded, at the run's rate.
     const requests = Math.max(1, Math.round(m.wrk.rps * seconds))
-    const file = join(dir, 'perf.data')
-    out.push(formatPerf('node (perf)', await summarizePerf(file, pids.node, requests, true)))
-    out.push(formatPerf('PHP workers (perf)', await summarizePerf(file, pids.php, requests, false)))
+    const [node, php] = await summarizePerf(
+      join(dir, 'perf.data'),
+      [
+        { pids: pids.node, jsCallers: true },
+        { pids: pids.php, jsCallers: false },
+      ],
+      requests,
+    )
+    out.push(formatPerf('node (perf)', node!), formatPerf('PHP workers (perf)', php!))
     return out.join('\n\n')
   } finally {
     for (const pid of pids.node) rmSync(`/tmp/perf-${pid}.map`, { force: true })
